@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for building and testing Skiff. Idempotent:
+# it only calls apt-get when something is missing.
+set -euo pipefail
+
+missing=()
+need() { # need PACKAGE TEST...
+    local pkg=$1; shift
+    "$@" >/dev/null 2>&1 || missing+=("$pkg")
+}
+is_static() { [ -x "$1" ] && ! ldd "$1" >/dev/null 2>&1; }
+
+need docker.io        test -x /usr/sbin/dockerd
+need busybox-static   is_static /bin/busybox
+need gcc              command -v gcc
+need libc6-dev        test -f /usr/lib/x86_64-linux-gnu/libc.a
+need maven            command -v mvn
+need default-jdk-headless command -v javac
+need iproute2         command -v ip
+need procps           command -v ps
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-host-deps: missing ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+fi
+echo "install-host-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,54 @@
+package dev.skiff.cli;
+
+import dev.skiff.cri.docker.DockerCriRuntime;
+import dev.skiff.cri.docker.DockerShimConfig;
+import dev.skiff.cri.server.CriServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code skiff cri-shim}: the Docker CRI shim on its own, served on a Unix socket (the role
+ * cri-dockerd plays for the upstream kubelet).
+ */
+@Command(name = "cri-shim", mixinStandardHelpOptions = true, versionProvider = SkiffVersion.class,
+        description = "Serve CRI v1 (RuntimeService and ImageService) for Docker Engine on a Unix socket.")
+final class CriShimCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(CriShimCommand.class);
+
+    @Option(names = "--listen", paramLabel = "ENDPOINT", defaultValue = "unix:///run/skiff/cri.sock",
+            converter = Endpoints.UnixSocket.class, description = "CRI endpoint to serve (default: ${DEFAULT-VALUE}).")
+    Path socket;
+
+    @Option(names = "--docker-endpoint", paramLabel = "ENDPOINT", defaultValue = "unix:///var/run/docker.sock",
+            description = "Docker Engine endpoint (default: ${DEFAULT-VALUE}).")
+    String dockerEndpoint;
+
+    @Option(names = "--pod-infra-container-image", paramLabel = "IMAGE",
+            description = "Sandbox (pause) image; default: Skiff's own, imported into Docker on first use.")
+    String podInfraImage;
+
+    @Option(names = {"-v", "--v"}, paramLabel = "N", defaultValue = "0", description = "Log verbosity (klog style).")
+    int verbosity;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Verbosity.apply(verbosity);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (DockerCriRuntime runtime = DockerCriRuntime.connect(new DockerShimConfig(dockerEndpoint, podInfraImage));
+             CriServer server = CriServer.start(socket, runtime.runtime(), runtime.images())) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("shutting down: closing unix://{}", socket);
+                stopped.countDown();
+            }, "shutdown"));
+            log.info("serving CRI v1 on unix://{} for Docker at {}", socket, dockerEndpoint);
+            stopped.await();
+        }
+        return 0;
+    }
+}
