@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code skiff cri-shim}: the Docker CRI shim on its own, served on a Unix socket (the role
@@ -20,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
         description = "Serve CRI v1 (RuntimeService and ImageService) for Docker Engine on a Unix socket.")
 final class CriShimCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(CriShimCommand.class);
+    private static final long SHUTDOWN_TIMEOUT_SECONDS = 15;
 
     @Option(names = "--listen", paramLabel = "ENDPOINT", defaultValue = "unix:///run/skiff/cri.sock",
             converter = Endpoints.UnixSocket.class, description = "CRI endpoint to serve (default: ${DEFAULT-VALUE}).")
@@ -39,15 +41,25 @@ final class CriShimCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Verbosity.apply(verbosity);
-        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        // The JVM halts once shutdown hooks return, so the hook waits (bounded) for the
+        // main thread to close the server and remove the socket.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("shutting down: closing unix://{}", socket);
+            stopRequested.countDown();
+            try {
+                closed.await(SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown"));
         try (DockerCriRuntime runtime = DockerCriRuntime.connect(new DockerShimConfig(dockerEndpoint, podInfraImage));
              CriServer server = CriServer.start(socket, runtime.runtime(), runtime.images())) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                log.info("shutting down: closing unix://{}", socket);
-                stopped.countDown();
-            }, "shutdown"));
             log.info("serving CRI v1 on unix://{} for Docker at {}", socket, dockerEndpoint);
-            stopped.await();
+            stopRequested.await();
+        } finally {
+            closed.countDown();
         }
         return 0;
     }
