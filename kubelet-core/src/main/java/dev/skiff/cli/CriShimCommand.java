@@ -3,11 +3,13 @@ package dev.skiff.cli;
 import dev.skiff.cri.docker.DockerCriRuntime;
 import dev.skiff.cri.docker.DockerShimConfig;
 import dev.skiff.cri.server.CriServer;
+import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,6 +60,14 @@ final class CriShimCommand implements Callable<Integer> {
              CriServer server = CriServer.start(socket, runtime.runtime(), runtime.images())) {
             log.info("serving CRI v1 on unix://{} for Docker at {}", socket, dockerEndpoint);
             stopRequested.await();
+        } catch (StatusRuntimeException e) {
+            // Docker not answering: one clear line, not a stack trace.
+            log.error("cri-shim cannot start: {}", e.getStatus().getDescription());
+            return 1;
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            // The socket cannot be bound (path too long, directory not writable, ...).
+            log.error("cri-shim cannot start: {}", e.getMessage());
+            return 1;
         } finally {
             closed.countDown();
         }

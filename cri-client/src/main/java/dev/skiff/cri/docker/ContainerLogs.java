@@ -1,0 +1,294 @@
+package dev.skiff.cri.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
+import dev.skiff.cri.CriErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Copies each container's stdout/stderr from Docker's logs API into its CRI log file, one
+ * named daemon thread per followed container. A copier resumes after the last record already
+ * in the file (so a restarted shim neither loses nor repeats lines), reconnects with bounded
+ * backoff while the container runs, and ends once the container has exited and its stream
+ * is drained.
+ */
+public final class ContainerLogs implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ContainerLogs.class);
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Consecutive failed connections after which a copier gives up (about two minutes of retrying). */
+    private static final int MAX_FAILURES = 30;
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    private final DockerClient docker;
+    /** The logs API is read directly: docker-java's frame callback cuts messages into 1 KiB pieces and loses their boundaries. */
+    private final DockerHttpClient http;
+    private final Map<String, Copier> copiers = new HashMap<>();
+    private boolean closed;
+
+    public ContainerLogs(DockerClient docker) {
+        this.docker = docker;
+        if (!(docker instanceof DockerClientImpl impl)) {
+            throw new IllegalArgumentException("ContainerLogs needs a DockerClientImpl, got " + docker.getClass().getName());
+        }
+        this.http = impl.getHttpClient();
+    }
+
+    /**
+     * Starts (or keeps) copying the container's stdout/stderr into logPath in CRI format;
+     * idempotent; resumes after the last line already in the file. tty=true when the
+     * container has a TTY (raw, unmultiplexed stream).
+     */
+    public synchronized void follow(String containerId, Path logPath, boolean tty) {
+        if (closed) {
+            throw new IllegalStateException("ContainerLogs is closed");
+        }
+        Copier copier = copiers.get(containerId);
+        if (copier != null && !copier.path().equals(logPath)) {
+            log.info("container {}: log path changed from {} to {}", shortId(containerId), copier.path(), logPath);
+            copier.stop();
+            copier = null;
+        }
+        if (copier == null) {
+            copier = new Copier(containerId, logPath, tty);
+            copiers.put(containerId, copier);
+        }
+        copier.startIfIdle();
+    }
+
+    /** ReopenContainerLog: close the current file and continue into a fresh file at the same path. */
+    public void reopen(String containerId) {
+        Copier copier;
+        synchronized (this) {
+            copier = copiers.get(containerId);
+        }
+        if (copier == null) {
+            throw CriErrors.notFound("container %s has no followed log", containerId);
+        }
+        try {
+            copier.writer.reopen();
+            log.info("container {}: reopened CRI log {}", shortId(containerId), copier.path());
+        } catch (IOException e) {
+            throw CriErrors.internal(e, "cannot reopen log %s of container %s: %s", copier.path(), containerId, e.getMessage());
+        }
+    }
+
+    /** Stop copying (container removed). Idempotent. */
+    public void forget(String containerId) {
+        Copier copier;
+        synchronized (this) {
+            copier = copiers.remove(containerId);
+        }
+        if (copier != null) {
+            copier.stop();
+        }
+    }
+
+    /** Whether a copier thread is currently running for the container (tests, diagnostics). */
+    synchronized boolean isCopying(String containerId) {
+        Copier copier = copiers.get(containerId);
+        return copier != null && copier.isAlive();
+    }
+
+    @Override
+    public void close() {
+        List<Copier> all;
+        synchronized (this) {
+            closed = true;
+            all = new ArrayList<>(copiers.values());
+            copiers.clear();
+        }
+        all.forEach(Copier::stop);
+    }
+
+    static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+
+    /** One container's copier: its writer, its resume point, its thread. */
+    private final class Copier {
+        private final String containerId;
+        private final boolean tty;
+        final CriLogWriter writer;
+        private volatile LogResumePoint resume;
+        private volatile boolean stopped;
+        private volatile DockerHttpClient.Response response;
+        private Thread thread;
+
+        Copier(String containerId, Path logPath, boolean tty) {
+            this.containerId = containerId;
+            this.tty = tty;
+            this.writer = new CriLogWriter(logPath);
+        }
+
+        Path path() {
+            return writer.path();
+        }
+
+        synchronized boolean isAlive() {
+            return thread != null && thread.isAlive();
+        }
+
+        synchronized void startIfIdle() {
+            if (stopped || (thread != null && thread.isAlive())) {
+                return;
+            }
+            thread = new Thread(this::run, "log-copier-" + shortId(containerId));
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() {
+            stopped = true;
+            DockerHttpClient.Response r = response;
+            if (r != null) {
+                try {
+                    r.close(); // unblocks the copier's read
+                } catch (RuntimeException ignored) {
+                    // already closed
+                }
+            }
+            Thread t;
+            synchronized (this) {
+                t = thread;
+            }
+            if (t != null) {
+                t.interrupt();
+                try {
+                    t.join(STOP_WAIT.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            writer.close();
+        }
+
+        private void run() {
+            String id = shortId(containerId);
+            try {
+                if (resume == null) {
+                    resume = writer.recover();
+                }
+                log.info("container {}: copying logs to {}{}", id, path(),
+                        resume.isNone() ? "" : " after " + CriLogLine.formatTime(resume.last()) + " (x" + resume.countAtLast() + ")");
+                int failures = 0;
+                while (!stopped) {
+                    long began = System.nanoTime();
+                    boolean clean = copyOnce(true);
+                    boolean longLived = System.nanoTime() - began > Duration.ofSeconds(10).toNanos();
+                    if (stopped) {
+                        break;
+                    }
+                    Boolean running = running();
+                    if (running == null) {
+                        log.info("container {}: gone, log copying ends", id);
+                        break;
+                    }
+                    if (clean && !running) {
+                        // A followed stream can end a moment before Docker stores the last messages
+                        // of an exited container: read once more without following; the skipper drops repeats.
+                        copyOnce(false);
+                        log.info("container {}: exited, log copying ends", id);
+                        break;
+                    }
+                    failures = clean || longLived ? (clean ? 0 : 1) : failures + 1;
+                    if (failures > MAX_FAILURES) {
+                        log.error("container {}: giving up copying logs after {} failed connections", id, failures);
+                        break;
+                    }
+                    Thread.sleep(backoff(failures).toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                log.error("container {}: log copying failed: {}", id, e.toString());
+            } finally {
+                writer.suspend();
+            }
+        }
+
+        /** One logs API connection; true when the stream ended by itself, false on an error. */
+        private boolean copyOnce(boolean follow) {
+            LogResumePoint.Skipper skipper = resume.skipper();
+            DockerLogFrameReader reader = new DockerLogFrameReader(line -> {
+                if (stopped || !skipper.isNew(line.time())) {
+                    return;
+                }
+                try {
+                    writer.write(line);
+                } catch (IOException e) {
+                    return; // logged by the writer; the line is lost, the copier goes on
+                }
+                resume = resume.next(line.time());
+            });
+            String query = "stdout=1&stderr=1&timestamps=1&follow=" + (follow ? 1 : 0) + (resume.isNone() ? "" : "&since=" + resume.sinceSeconds());
+            DockerHttpClient.Request request = DockerHttpClient.Request.builder()
+                    .method(DockerHttpClient.Request.Method.GET)
+                    .path("/containers/" + URLEncoder.encode(containerId, StandardCharsets.UTF_8) + "/logs?" + query)
+                    .build();
+            if (stopped) {
+                return true;
+            }
+            try (DockerHttpClient.Response response = http.execute(request)) {
+                this.response = response;
+                if (stopped) {
+                    return true;
+                }
+                int status = response.getStatusCode();
+                if (status == 404) {
+                    return true; // the container is gone; running() says so next
+                }
+                if (status != 200) {
+                    String body = new String(response.getBody().readNBytes(4096), StandardCharsets.UTF_8).trim();
+                    log.warn("container {}: logs API answered {}: {}", shortId(containerId), status, body);
+                    return false;
+                }
+                reader.copy(response.getBody(), tty);
+                reader.finish();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                if (!stopped) {
+                    log.warn("container {}: log stream broke: {}", shortId(containerId), e.toString());
+                }
+                return false;
+            } finally {
+                this.response = null;
+            }
+        }
+
+        /** True/false for a running/stopped container, null when it no longer exists. */
+        private Boolean running() {
+            try {
+                InspectContainerResponse c = docker.inspectContainerCmd(containerId).exec();
+                return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning());
+            } catch (NotFoundException e) {
+                return null;
+            } catch (RuntimeException e) {
+                log.warn("container {}: inspect failed while copying logs: {}", shortId(containerId), e.toString());
+                return Boolean.TRUE; // unknown: try again after the backoff
+            }
+        }
+    }
+
+    static Duration backoff(int failures) {
+        if (failures <= 0) {
+            return Duration.ofMillis(500);
+        }
+        long ms = MIN_BACKOFF.toMillis() << Math.min(failures - 1, 10);
+        return Duration.ofMillis(Math.min(ms, MAX_BACKOFF.toMillis()));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.skiff.cri.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.skiff.cri.CriErrors;
+import dev.skiff.cri.CriRuntime;
+import dev.skiff.cri.ImageService;
+import dev.skiff.cri.RuntimeService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The whole Docker-backed CRI runtime: one Docker client, both services, the log copiers. */
+public final class DockerCriRuntime implements CriRuntime {
+    private static final Logger log = LoggerFactory.getLogger(DockerCriRuntime.class);
+
+    private final DockerClient docker;
+    private final ContainerLogs logs;
+    private final DockerRuntimeService runtime;
+    private final DockerImageService images;
+
+    private DockerCriRuntime(DockerClient docker, DockerShimConfig config) {
+        this.docker = docker;
+        this.logs = new ContainerLogs(docker);
+        this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage()), logs,
+                new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
+        this.images = new DockerImageService(docker);
+    }
+
+    /** Connects to Docker (UNAVAILABLE when it does not answer) and resumes copying logs of running containers. */
+    public static DockerCriRuntime connect(DockerShimConfig config) {
+        DockerClient docker = DockerEndpoint.connect(config.dockerEndpoint());
+        try {
+            docker.pingCmd().exec();
+        } catch (RuntimeException e) {
+            closeQuietly(docker);
+            throw CriErrors.unavailable("Docker Engine at %s does not answer: %s", config.dockerEndpoint(), DockerErrors.dockerMessage(e));
+        }
+        DockerCriRuntime runtime = new DockerCriRuntime(docker, config);
+        runtime.runtime.resumeLogs();
+        log.info("Docker CRI runtime connected to {}", config.dockerEndpoint());
+        return runtime;
+    }
+
+    @Override
+    public RuntimeService runtime() {
+        return runtime;
+    }
+
+    @Override
+    public ImageService images() {
+        return images;
+    }
+
+    /** The Docker client underneath, for callers in this package and tests. */
+    DockerClient docker() {
+        return docker;
+    }
+
+    @Override
+    public void close() {
+        logs.close();
+        closeQuietly(docker);
+    }
+
+    private static void closeQuietly(DockerClient docker) {
+        try {
+            docker.close();
+        } catch (IOException e) {
+            log.debug("closing Docker client: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.skiff.cri.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+
+import java.net.URI;
+import java.time.Duration;
+
+/** Builds the docker-java client the shim talks to Docker Engine with. */
+public final class DockerEndpoint {
+    public static final String DEFAULT = "unix:///var/run/docker.sock";
+    /** Docker 20.10 speaks 1.41; newer clients default to versions it refuses. */
+    public static final String API_VERSION = "1.41";
+    /** Every followed log stream holds a connection of its own for as long as the container runs. */
+    static final int MAX_CONNECTIONS = 512;
+
+    private DockerEndpoint() {}
+
+    /**
+     * No response timeout: log streams stay quiet for hours and StopContainer legitimately waits
+     * its whole grace period; calls that must be bounded bound themselves (stop timeouts, exec timers).
+     */
+    public static DockerClient connect(String endpoint) {
+        String host = endpoint == null || endpoint.isBlank() ? DEFAULT : endpoint;
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(host)
+                .withApiVersion(API_VERSION)
+                .build();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(URI.create(host))
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(MAX_CONNECTIONS)
+                .connectionTimeout(Duration.ofSeconds(5))
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+}
