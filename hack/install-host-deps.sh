@@ -11,6 +11,8 @@ need() { # need PACKAGE TEST...
 is_static() { [ -x "$1" ] && ! ldd "$1" >/dev/null 2>&1; }
 
 need docker.io        test -x /usr/sbin/dockerd
+need containerd       test -x /usr/bin/containerd      # interop tests drive its CRI plugin
+need docker-registry  test -x /usr/bin/docker-registry # a loopback registry for real pulls
 need busybox-static   is_static /bin/busybox
 need gcc              command -v gcc
 need libc6-dev        test -f /usr/lib/x86_64-linux-gnu/libc.a

@@ -352,7 +352,12 @@ public final class ContainerService {
         InspectContainerResponse.ContainerState s = r.getState();
         long created = nanos(r.getCreated());
         long started = nanos(s.getStartedAt());
+        // Docker stamps StartedAt after runc returns; a process that exits at once can carry an
+        // earlier FinishedAt. Nothing finishes before it starts.
         long finished = nanos(s.getFinishedAt());
+        if (finished > 0 && finished < started) {
+            finished = started;
+        }
         int exitCode = s.getExitCodeLong() == null ? 0 : s.getExitCodeLong().intValue();
         String dockerState = s.getStatus() == null ? "" : s.getStatus();
         ContainerState state;

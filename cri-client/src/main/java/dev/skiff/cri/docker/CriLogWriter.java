@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -103,22 +104,48 @@ public final class CriLogWriter implements AutoCloseable {
     /**
      * Where a previous copier left the file: drops a torn last record (one without its newline,
      * it will be copied again) and returns the last timestamp and how many records in a row at
-     * the end carry it. {@link LogResumePoint#NONE} for a missing or empty file.
+     * the end carry it. When the file is missing or holds no record yet, the kubelet may just
+     * have rotated it ({@code <name>.<timestamp>} beside it): then the newest uncompressed
+     * rotated file says where copying stood, so nothing is copied twice.
      */
     public synchronized LogResumePoint recover() throws IOException {
-        if (!Files.isRegularFile(path)) {
+        LogResumePoint live = recoverFrom(path, true);
+        if (!live.isNone()) {
+            return live;
+        }
+        Optional<Path> rotated = newestRotated();
+        return rotated.isPresent() ? recoverFrom(rotated.get(), false) : LogResumePoint.NONE;
+    }
+
+    private LogResumePoint recoverFrom(Path file, boolean repairTornTail) throws IOException {
+        if (!Files.isRegularFile(file)) {
             return LogResumePoint.NONE;
         }
-        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), repairTornTail ? "rw" : "r")) {
             long length = f.length();
             long end = lastNewlineEnd(f, length);
-            if (end < length) {
-                log.info("CRI log {}: dropping a torn last record of {} bytes", path, length - end);
+            if (end < length && repairTornTail) {
+                log.info("CRI log {}: dropping a torn last record of {} bytes", file, length - end);
                 f.setLength(end);
             }
             return resumePoint(f, end);
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             return LogResumePoint.NONE;
+        }
+    }
+
+    /** The kubelet's rotation names: {@code <name>.<YYYYMMDD-hhmmss>}, older ones gzipped. */
+    private Optional<Path> newestRotated() throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        String prefix = path.getFileName() + ".";
+        try (var siblings = Files.list(dir)) {
+            return siblings.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && !n.endsWith(".gz") && !n.endsWith(".tmp") && Files.isRegularFile(p);
+            }).max(Comparator.comparing(p -> p.getFileName().toString()));
         }
     }
 
