@@ -327,20 +327,7 @@ public final class ContainerService {
 
     /** A pod container (not a sandbox) for an id or unique prefix; NOT_FOUND naming it otherwise. */
     public InspectContainerResponse inspectContainer(String id) {
-        if (id == null || id.isEmpty()) {
-            throw CriErrors.invalidArgument("container id is empty");
-        }
-        InspectContainerResponse r;
-        try {
-            r = docker.inspectContainerCmd(id).exec();
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e, "inspect", "container " + id);
-        }
-        Map<String, String> labels = r.getConfig().getLabels();
-        if (labels == null || !KubeLabels.TYPE_CONTAINER.equals(labels.get(KubeLabels.TYPE))) {
-            throw CriErrors.notFound("container %s not found", id);
-        }
-        return r;
+        return KubeObjects.inspect(docker, id, KubeLabels.TYPE_CONTAINER, "container");
     }
 
     public ContainerStatusResponse status(ContainerStatusRequest request) {

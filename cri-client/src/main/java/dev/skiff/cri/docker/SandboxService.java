@@ -274,20 +274,7 @@ public final class SandboxService {
 
     /** The sandbox container for an id or unique id prefix; NOT_FOUND naming it otherwise. */
     public InspectContainerResponse inspectSandbox(String id) {
-        if (id == null || id.isEmpty()) {
-            throw CriErrors.invalidArgument("pod sandbox id is empty");
-        }
-        InspectContainerResponse r;
-        try {
-            r = docker.inspectContainerCmd(id).exec();
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e, "inspect", "pod sandbox " + id);
-        }
-        Map<String, String> labels = r.getConfig().getLabels();
-        if (labels == null || !KubeLabels.TYPE_SANDBOX.equals(labels.get(KubeLabels.TYPE))) {
-            throw CriErrors.notFound("pod sandbox %s not found", id);
-        }
-        return r;
+        return KubeObjects.inspect(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
     }
 
     public PodSandboxStatusResponse status(PodSandboxStatusRequest request) {

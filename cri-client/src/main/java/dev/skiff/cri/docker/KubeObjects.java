@@ -1,0 +1,34 @@
+package dev.skiff.cri.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import dev.skiff.cri.CriErrors;
+
+import java.util.Map;
+
+/** Looks up the Docker container behind a CRI id, only if it is of the CRI kind asked for. */
+final class KubeObjects {
+    private KubeObjects() {}
+
+    /**
+     * The container for an id or unique id prefix whose {@code io.kubernetes.docker.type} label
+     * is {@code type}; NOT_FOUND naming the {@code kind} ("pod sandbox", "container") otherwise,
+     * so a sandbox id never passes for a container id or the other way round.
+     */
+    static InspectContainerResponse inspect(DockerClient docker, String id, String type, String kind) {
+        if (id == null || id.isEmpty()) {
+            throw CriErrors.invalidArgument("%s id is empty", kind);
+        }
+        InspectContainerResponse r;
+        try {
+            r = docker.inspectContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e, "inspect", kind + " " + id);
+        }
+        Map<String, String> labels = r.getConfig().getLabels();
+        if (labels == null || !type.equals(labels.get(KubeLabels.TYPE))) {
+            throw CriErrors.notFound("%s %s not found", kind, id);
+        }
+        return r;
+    }
+}
