@@ -13,8 +13,11 @@ import java.util.Map;
  * entry not touched for twice the cap (10 minutes of clean running) is forgotten, so the next failure
  * starts again at 10 s.
  *
- * <p>The kubelet asks {@link #isInBackOffSince(String, Instant)} with the container's finish time; when
- * not in back-off it restarts the container and calls {@link #next(String, Instant)} with the same time.
+ * <p>Container restarts use the three-argument forms, as upstream's doBackOff does: ask
+ * {@link #isInBackOffSince(String, Instant, Instant)} with the container's finish time and now; when not in
+ * back-off restart it and call {@link #next(String, Instant, Instant)} with the same times. (The two-argument
+ * forms measure the window from the last update, upstream's IsInBackOffSinceUpdate, and suit callers whose
+ * event time is now, e.g. image pulls; given a finish time they would never leave the back-off.)
  * Thread-safe.
  */
 public final class CrashLoopBackOff {
@@ -80,6 +83,36 @@ public final class CrashLoopBackOff {
             return false;
         }
         return Duration.between(e.lastUpdate, eventTime).compareTo(e.backoff) < 0;
+    }
+
+    /**
+     * Upstream's {@code IsInBackOffSince}: true while less than the current delay has passed between
+     * {@code eventTime} (the container's finish) and {@code now}; an entry last updated more than twice the cap
+     * before {@code eventTime} is stale (the container ran cleanly that long).
+     */
+    public synchronized boolean isInBackOffSince(String key, Instant eventTime, Instant now) {
+        Entry e = entries.get(key);
+        if (e == null || expired(eventTime, e.lastUpdate)) {
+            return false;
+        }
+        return Duration.between(eventTime, now).compareTo(e.backoff) < 0;
+    }
+
+    /**
+     * Upstream's {@code Next}: records a restart at {@code now} for a container that finished at
+     * {@code eventTime}; the delay starts over when the entry is stale at {@code eventTime}, else doubles, capped.
+     */
+    public synchronized Duration next(String key, Instant eventTime, Instant now) {
+        Entry e = entries.get(key);
+        if (e == null || expired(eventTime, e.lastUpdate)) {
+            e = new Entry(initial, now);
+            entries.put(key, e);
+        } else {
+            Duration doubled = e.backoff.multipliedBy(2);
+            e.backoff = doubled.compareTo(max) > 0 ? max : doubled;
+            e.lastUpdate = now;
+        }
+        return e.backoff;
     }
 
     /** Time left in the back-off window at {@code now}; zero when not in back-off. */

@@ -1,0 +1,122 @@
+package dev.skiff.kubelet.status;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The kubelet's latest view of each pod's status, by uid (upstream pkg/kubelet/status/status_manager.go,
+ * without an API server to sync to). On each update it keeps, as upstream does:
+ * <ul>
+ *   <li>a condition's lastTransitionTime while its status does not change (a new time when it does);</li>
+ *   <li>the first startTime;</li>
+ *   <li>a terminal phase: a Succeeded or Failed pod never goes back to Pending or Running.</li>
+ * </ul>
+ * Thread-safe; statuses handed out are copies.
+ */
+public final class StatusManager {
+    private static final Logger log = LoggerFactory.getLogger(StatusManager.class);
+
+    private record Entry(Pod pod, PodStatus status) {
+    }
+
+    private final Clock clock;
+    private final Map<String, Entry> byUid = new LinkedHashMap<>();
+
+    public StatusManager(Clock clock) {
+        this.clock = clock;
+    }
+
+    public StatusManager() {
+        this(Clock.systemUTC());
+    }
+
+    /** Records {@code status} for {@code pod} (by its uid) and returns what was stored. */
+    public synchronized PodStatus setPodStatus(Pod pod, PodStatus status) {
+        String uid = pod.getMetadata().getUid();
+        Entry old = byUid.get(uid);
+        PodStatus next = copy(status);
+        String now = PodStatusGenerator.rfc3339(clock.instant());
+        if (old != null) {
+            PodStatus prev = old.status();
+            if (isTerminal(prev.getPhase()) && !prev.getPhase().equals(next.getPhase())) {
+                log.warn("Pod {}/{} uid {}: ignoring phase {} after terminal phase {}", pod.getMetadata().getNamespace(),
+                        pod.getMetadata().getName(), uid, next.getPhase(), prev.getPhase());
+                next.setPhase(prev.getPhase());
+                next.setReason(prev.getReason());
+                next.setMessage(prev.getMessage());
+            }
+            if (prev.getStartTime() != null) {
+                next.setStartTime(prev.getStartTime());
+            }
+            if (prev.getQosClass() != null) {
+                next.setQosClass(prev.getQosClass());
+            }
+        }
+        List<PodCondition> conditions = new ArrayList<>();
+        if (next.getConditions() != null) {
+            for (PodCondition c : next.getConditions()) {
+                Optional<PodCondition> before = old == null || old.status().getConditions() == null ? Optional.empty()
+                        : old.status().getConditions().stream().filter(o -> c.getType().equals(o.getType())).findFirst();
+                if (before.isPresent() && before.get().getStatus().equals(c.getStatus())
+                        && before.get().getLastTransitionTime() != null) {
+                    c.setLastTransitionTime(before.get().getLastTransitionTime());
+                } else {
+                    c.setLastTransitionTime(now);
+                }
+                conditions.add(c);
+            }
+        }
+        next.setConditions(conditions);
+        if (old == null || !String.valueOf(old.status().getPhase()).equals(next.getPhase())) {
+            log.info("Pod {}/{} uid {} phase {}", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid,
+                    next.getPhase());
+        }
+        byUid.put(uid, new Entry(pod, next));
+        return copy(next);
+    }
+
+    /** The last status recorded for the pod with this uid. */
+    public synchronized Optional<PodStatus> status(String uid) {
+        Entry e = byUid.get(uid);
+        return e == null ? Optional.empty() : Optional.of(copy(e.status()));
+    }
+
+    /** Forgets the pod (it was removed from its source and its resources are gone). */
+    public synchronized void remove(String uid) {
+        if (byUid.remove(uid) != null) {
+            log.debug("Pod uid {} status removed", uid);
+        }
+    }
+
+    /** Every known pod with its status, ordered by namespace and name: what {@code /pods} serves. */
+    public synchronized List<Pod> pods() {
+        List<Pod> out = new ArrayList<>();
+        for (Entry e : byUid.values()) {
+            out.add(new PodBuilder(e.pod()).withStatus(copy(e.status())).build());
+        }
+        out.sort(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getNamespace()))
+                .thenComparing(p -> String.valueOf(p.getMetadata().getName())));
+        return out;
+    }
+
+    public static boolean isTerminal(String phase) {
+        return PodStatusGenerator.SUCCEEDED.equals(phase) || PodStatusGenerator.FAILED.equals(phase);
+    }
+
+    private static PodStatus copy(PodStatus s) {
+        return new PodStatusBuilder(s).build();
+    }
+}

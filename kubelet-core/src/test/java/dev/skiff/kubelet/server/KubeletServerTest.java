@@ -1,0 +1,184 @@
+package dev.skiff.kubelet.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KubeletServerTest {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final AtomicReference<Optional<String>> pleg = new AtomicReference<>(Optional.empty());
+    private final List<Pod> pods = new ArrayList<>();
+    private KubeletServer server;
+
+    private KubeletServer start() throws IOException {
+        List<Supplier<Optional<String>>> checks = List.of(() -> Optional.empty(), pleg::get);
+        server = KubeletServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), checks, () -> List.copyOf(pods),
+                () -> List.of(new ManifestError("/etc/kubernetes/manifests/bad.yaml", 3, "spec.containers[0].image: Required value")));
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            assertTrue(server.close(Duration.ofSeconds(5)));
+        }
+    }
+
+    private HttpResponse<String> send(String method, String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+        HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("{}") : HttpRequest.BodyPublishers.noBody())
+                .build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthzOkThenFailingWithTheReason() throws Exception {
+        start();
+        HttpResponse<String> ok = send("GET", "/healthz");
+        assertEquals(200, ok.statusCode());
+        assertEquals("ok", ok.body());
+        pleg.set(Optional.of("pleg: last relist 4m ago"));
+        HttpResponse<String> bad = send("GET", "/healthz");
+        assertEquals(500, bad.statusCode());
+        assertEquals("[-]pleg: last relist 4m ago\nhealthz check failed\n", bad.body());
+    }
+
+    @Test
+    void podsIsAV1PodListWithStatuses() throws Exception {
+        pods.add(new PodBuilder().withNewMetadata().withName("web-node-a").withNamespace("default").withUid("u1").endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("busybox").endContainer().endSpec()
+                .withNewStatus().withPhase("Running").withPodIP("172.17.0.5").addNewContainerStatus().withName("app")
+                .withRestartCount(2).withReady(true).withNewState().withNewRunning("2026-11-24T10:00:00Z").endState()
+                .endContainerStatus().endStatus().build());
+        start();
+        HttpResponse<String> r = send("GET", "/pods");
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        JsonNode tree = new ObjectMapper().readTree(r.body());
+        assertEquals("v1", tree.get("apiVersion").asText());
+        assertEquals("PodList", tree.get("kind").asText());
+        PodList list = new ObjectMapper().readValue(r.body(), PodList.class);
+        assertEquals(1, list.getItems().size());
+        Pod p = list.getItems().get(0);
+        assertEquals("web-node-a", p.getMetadata().getName());
+        assertEquals("Running", p.getStatus().getPhase());
+        assertEquals("172.17.0.5", p.getStatus().getPodIP());
+        assertEquals(2, p.getStatus().getContainerStatuses().get(0).getRestartCount());
+        assertEquals("2026-11-24T10:00:00Z", p.getStatus().getContainerStatuses().get(0).getState().getRunning().getStartedAt());
+    }
+
+    @Test
+    void emptyPodListHasNoItems() throws Exception {
+        start();
+        PodList list = new ObjectMapper().readValue(send("GET", "/pods").body(), PodList.class);
+        assertTrue(list.getItems().isEmpty());
+    }
+
+    @Test
+    void manifestErrorsAreListed() throws Exception {
+        start();
+        HttpResponse<String> r = send("GET", "/manifests/errors");
+        assertEquals(200, r.statusCode());
+        JsonNode arr = new ObjectMapper().readTree(r.body());
+        assertEquals(1, arr.size());
+        assertEquals("/etc/kubernetes/manifests/bad.yaml", arr.get(0).get("file").asText());
+        assertEquals(3, arr.get(0).get("line").asInt());
+        assertEquals("spec.containers[0].image: Required value", arr.get(0).get("reason").asText());
+    }
+
+    @Test
+    void unknownPathIs404AndPostIs405() throws Exception {
+        start();
+        assertEquals(404, send("GET", "/nope").statusCode());
+        assertEquals(404, send("GET", "/pods/extra").statusCode());
+        HttpResponse<String> post = send("POST", "/pods");
+        assertEquals(405, post.statusCode());
+        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+        assertEquals(405, send("DELETE", "/healthz").statusCode());
+    }
+
+    @Test
+    void aFailingSupplierGives500() throws Exception {
+        server = KubeletServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), List.of(), () -> {
+            throw new IllegalStateException("status cache closed");
+        }, List::of);
+        HttpResponse<String> r = send("GET", "/pods");
+        assertEquals(500, r.statusCode());
+        assertEquals("internal error: status cache closed\n", r.body());
+        assertEquals(200, send("GET", "/healthz").statusCode());
+    }
+
+    @Test
+    void handlerThreadsAreNamed() throws Exception {
+        AtomicReference<String> threadName = new AtomicReference<>();
+        server = KubeletServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                List.of(() -> {
+                    threadName.set(Thread.currentThread().getName());
+                    return Optional.empty();
+                }), List::of, List::of);
+        assertEquals(200, send("GET", "/healthz").statusCode());
+        assertTrue(threadName.get().startsWith("kubelet-http-"), threadName.get());
+    }
+
+    @Test
+    void closeLetsARequestInFlightFinishAndIsQuick() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        server = KubeletServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), List.of(), () -> {
+            entered.countDown();
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }, List::of);
+        var pending = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + "/pods"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(5, java.util.concurrent.TimeUnit.SECONDS));
+        long t0 = System.nanoTime();
+        assertTrue(server.close(Duration.ofSeconds(5)));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        server = null;
+        assertEquals(200, pending.get(5, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        assertTrue(ms < 2000, "close took " + ms + " ms");
+    }
+
+    @Test
+    void closeStopsListening() throws Exception {
+        start();
+        int port = server.address().getPort();
+        assertTrue(server.close(Duration.ofSeconds(2)));
+        server = null;
+        boolean refused;
+        try {
+            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            refused = false;
+        } catch (IOException e) {
+            refused = true;
+        }
+        assertTrue(refused);
+    }
+}
