@@ -45,4 +45,29 @@ class MainTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("use unix:///absolute/path"), r.err());
     }
+
+    @Test
+    void kubeletUnknownFlagSuggestsTheNearestOne() {
+        Run r = run("--pod-manifest-pat", "/etc/kubernetes/manifests");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--pod-manifest-pat"), r.err());
+        assertTrue(r.err().contains("--pod-manifest-path"), r.err());
+    }
+
+    @Test
+    void kubeletHelpListsTheUpstreamFlagsAndSubcommands() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        for (String flag : new String[] {"--pod-manifest-path", "--config", "--root-dir", "--hostname-override",
+                "--node-labels", "--node-ip", "--container-runtime-endpoint", "--pod-infra-container-image",
+                "--read-only-port", "cri-shim", "pods"}) {
+            assertTrue(r.out().contains(flag), flag + " missing from help:\n" + r.out());
+        }
+    }
+
+    @Test
+    void kubeletConfigErrorsExitWithUsageCode() {
+        Run r = run("--config", "/nonexistent/kubelet-config.yaml");
+        assertEquals(2, r.code());
+    }
 }

@@ -28,7 +28,7 @@ public interface ObjectLookup {
     }
 
     /** Backed by the objects the manifest files define. */
-    static ObjectLookup of(ObjectStore store) {
+    public static ObjectLookup of(ObjectStore store) {
         return new ObjectLookup() {
             @Override
             public Optional<ConfigMap> configMap(String namespace, String name) {

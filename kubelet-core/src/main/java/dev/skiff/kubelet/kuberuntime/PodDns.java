@@ -24,12 +24,21 @@ public final class PodDns {
     static final List<String> DEFAULT_OPTIONS = List.of("ndots:5");
 
     private final NodeFacts node;
+    /** Pods already warned about the missing clusterDNS: the config is rebuilt on every container start. */
+    private final java.util.Set<String> warnedNoClusterDns = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public PodDns(NodeFacts node) {
         this.node = node;
     }
 
     private enum Type { CLUSTER, HOST, NONE }
+
+    private boolean warnOnce(String uid) {
+        if (warnedNoClusterDns.size() > 10_000) {
+            warnedNoClusterDns.clear(); // bounded: at worst a pod is warned about again
+        }
+        return warnedNoClusterDns.add(String.valueOf(uid));
+    }
 
     public DNSConfig forPod(Pod pod) throws CreateConfigException {
         ResolvConf host = hostConfig();
@@ -38,8 +47,10 @@ public final class PodDns {
         List<String> options = new ArrayList<>(host.options());
         Type type = typeOf(pod);
         if (type == Type.CLUSTER && node.clusterDns().isEmpty()) {
-            log.warn("pod {}/{} ({}) has dnsPolicy ClusterFirst but kubelet has no clusterDNS: falling back to Default",
-                    pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getMetadata().getUid());
+            if (warnOnce(pod.getMetadata().getUid())) {
+                log.warn("pod {}/{} ({}) has dnsPolicy ClusterFirst but kubelet has no clusterDNS: falling back to Default",
+                        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getMetadata().getUid());
+            }
             type = Type.HOST;
         }
         switch (type) {

@@ -96,6 +96,11 @@ public record PodStatusRequest(Pod pod, CriPodView runtime, String runtimeName, 
             return this;
         }
 
+        public Builder terminationMessages(Map<String, String> all) {
+            terminationMessages.putAll(all);
+            return this;
+        }
+
         public Builder nodeIPs(List<String> ips) {
             this.nodeIPs = ips;
             return this;

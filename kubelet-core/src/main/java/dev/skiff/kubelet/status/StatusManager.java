@@ -101,6 +101,11 @@ public final class StatusManager {
         }
     }
 
+    /** The uids with a recorded status. */
+    public synchronized java.util.Set<String> uids() {
+        return java.util.Set.copyOf(byUid.keySet());
+    }
+
     /** Every known pod with its status, ordered by namespace and name: what {@code /pods} serves. */
     public synchronized List<Pod> pods() {
         List<Pod> out = new ArrayList<>();

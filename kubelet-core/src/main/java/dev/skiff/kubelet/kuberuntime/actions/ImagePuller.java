@@ -147,7 +147,7 @@ public final class ImagePuller {
     }
 
     /** A failure as Go's gRPC client prints it ({@code rpc error: code = Unknown desc = …}), as upstream shows it. */
-    static String goError(RuntimeException e) {
+    public static String goError(RuntimeException e) {
         if (e instanceof StatusRuntimeException sre) {
             String desc = sre.getStatus().getDescription();
             return "rpc error: code = " + goCode(sre.getStatus().getCode().name()) + " desc = " + (desc == null ? "" : desc);

@@ -1,0 +1,193 @@
+package dev.skiff.kubelet;
+
+import dev.skiff.cri.v1.ContainerStatus;
+import dev.skiff.cri.v1.PodSandboxStatus;
+import dev.skiff.kubelet.kuberuntime.NodeFacts;
+import dev.skiff.kubelet.kuberuntime.SandboxConfigFactory;
+import dev.skiff.kubelet.kuberuntime.actions.PodActions;
+import dev.skiff.kubelet.kuberuntime.actions.PodActionsCalculator;
+import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
+import dev.skiff.kubelet.kuberuntime.manager.PodRef;
+import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
+import dev.skiff.kubelet.pleg.RuntimePod;
+import dev.skiff.kubelet.status.ContainerWaiting;
+import dev.skiff.kubelet.status.CriPodView;
+import dev.skiff.kubelet.status.CriPodViewLoader;
+import dev.skiff.kubelet.status.PodStatusGenerator;
+import dev.skiff.kubelet.status.PodStatusRequest;
+import dev.skiff.kubelet.status.StatusManager;
+import dev.skiff.kubelet.status.TerminationMessages;
+import dev.skiff.kubelet.worker.CrashLoopBackOff;
+import dev.skiff.kubelet.worker.PodSyncer;
+import dev.skiff.kubelet.worker.UpdateType;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The kubelet's syncPod, syncTerminatingPod and syncTerminatedPod (upstream kubelet.go), run by the pod
+ * workers one at a time per pod: read the pod's runtime state, compute and carry out its actions, record its
+ * status, and plan its next sync.
+ */
+final class KubeletPodSyncer implements PodSyncer<Pod> {
+    /** Upstream backOffPeriod: how soon a pod whose containers cannot start is looked at again. */
+    static final Duration ERROR_RESYNC = Duration.ofSeconds(10);
+    /** A sync planned for a back-off's end lands just after it. */
+    private static final Duration BACKOFF_MARGIN = Duration.ofMillis(50);
+
+    private final RuntimePods runtimePods;
+    private final CriPodViewLoader views;
+    private final KubeRuntimeManager manager;
+    private final CrashLoopBackOff backoff;
+    private final PodStatusGenerator generator = new PodStatusGenerator();
+    private final StatusManager statuses;
+    private final NodeFacts node;
+    private final String runtimeName;
+    private final PodManager pods;
+    private final WorkQueue queue;
+    private final Duration resync;
+    private final PodDirs dirs;
+    private final Clock clock;
+
+    KubeletPodSyncer(RuntimePods runtimePods, CriPodViewLoader views, KubeRuntimeManager manager, CrashLoopBackOff backoff,
+                     StatusManager statuses, NodeFacts node, String runtimeName, PodManager pods, WorkQueue queue,
+                     Duration resync, PodDirs dirs, Clock clock) {
+        this.runtimePods = runtimePods;
+        this.views = views;
+        this.manager = manager;
+        this.backoff = backoff;
+        this.statuses = statuses;
+        this.node = node;
+        this.runtimeName = runtimeName;
+        this.pods = pods;
+        this.queue = queue;
+        this.resync = resync;
+        this.dirs = dirs;
+        this.clock = clock;
+    }
+
+    @Override
+    public boolean syncPod(Pod pod, UpdateType updateType) throws Exception {
+        RuntimePod runtimePod = list(pod);
+        CriPodView view = views.load(runtimePod);
+        Instant now = clock.instant();
+        PodActions actions = PodActionsCalculator.compute(pod, runtimePod, sandboxStatuses(view), containerStatuses(view),
+                backoff, now);
+        Map<String, ContainerWaiting> waiting = manager.syncPod(pod, runtimePod, view, actions);
+        manager.prune(pod, runtimePod);
+        if (!actions.isNoop()) {
+            view = views.load(list(pod));
+        }
+        PodStatus status = setStatus(pod, view, waiting, false);
+        queue.enqueue(uid(pod), clock.instant(), nextSync(pod, waiting, clock.instant()));
+        return StatusManager.isTerminal(status.getPhase());
+    }
+
+    @Override
+    public void syncTerminatingPod(Pod pod, Duration gracePeriod) throws Exception {
+        queue.forget(uid(pod));
+        manager.killPod(pod, list(pod), gracePeriod);
+        RuntimePod after = list(pod);
+        if (after.anythingRunning()) {
+            throw new IllegalStateException("pod " + PodRef.of(pod) + " still has running containers after being killed");
+        }
+        if (pods.isDesired(uid(pod))) {
+            setStatus(pod, views.load(after), Map.of(), true);
+        }
+    }
+
+    @Override
+    public void syncTerminatedPod(Pod pod) throws Exception {
+        String uid = uid(pod);
+        if (pods.isDesired(uid)) {
+            // a pod that completed stays, with its containers for their logs, until its manifest goes
+            setStatus(pod, views.load(list(pod)), Map.of(), true);
+            return;
+        }
+        String podRef = PodRef.of(pod);
+        if (!manager.removePod(pod, list(pod))) {
+            throw new IllegalStateException("pod " + podRef + ": not all containers and sandboxes could be removed");
+        }
+        if (pod.getMetadata().getName() != null && !pod.getMetadata().getName().isEmpty()) {
+            dirs.removeIfUnmounted(SandboxConfigFactory.podLogsDirectory(node.podLogsDir(), pod), podRef);
+        }
+        dirs.removeIfUnmounted(node.podDir(uid), podRef);
+        statuses.remove(uid);
+        backoff.resetPod(uid);
+    }
+
+    @Override
+    public Duration gracePeriod(Pod pod) {
+        return KubeRuntimeManager.gracePeriod(pod);
+    }
+
+    private PodStatus setStatus(Pod pod, CriPodView view, Map<String, ContainerWaiting> waiting, boolean terminal) {
+        // after a kubelet restart, the running sandbox says when the pod started
+        Instant startTime = statuses.status(uid(pod)).map(PodStatus::getStartTime).map(Instant::parse)
+                .or(() -> view.sandbox().map(s -> Instant.ofEpochSecond(0, s.getCreatedAt())))
+                .orElse(clock.instant());
+        PodStatus status = generator.generate(PodStatusRequest.builder(pod)
+                .runtime(view)
+                .runtimeName(runtimeName)
+                .waiting(waiting)
+                .terminationMessages(TerminationMessages.read(view))
+                .nodeIPs(node.nodeIps())
+                .startTime(startTime)
+                .podIsTerminal(terminal)
+                .build());
+        return statuses.setPodStatus(pod, status);
+    }
+
+    /** The soonest back-off end among the waiting containers, the error resync, or the jittered resync period. */
+    private Duration nextSync(Pod pod, Map<String, ContainerWaiting> waiting, Instant now) {
+        Duration next = resync.plus(Duration.ofMillis(ThreadLocalRandom.current().nextLong(resync.toMillis() / 2 + 1)));
+        if (waiting.isEmpty()) {
+            return next;
+        }
+        Map<String, Container> specs = new HashMap<>();
+        if (pod.getSpec().getInitContainers() != null) {
+            pod.getSpec().getInitContainers().forEach(c -> specs.put(c.getName(), c));
+        }
+        pod.getSpec().getContainers().forEach(c -> specs.put(c.getName(), c));
+        for (Map.Entry<String, ContainerWaiting> w : waiting.entrySet()) {
+            Duration d = ERROR_RESYNC;
+            Container spec = specs.get(w.getKey());
+            if (ContainerWaiting.CRASH_LOOP_BACK_OFF.equals(w.getValue().reason()) && spec != null) {
+                d = backoff.remaining(PodActionsCalculator.backOffKey(pod, spec), now).plus(BACKOFF_MARGIN);
+            }
+            if (d.compareTo(next) < 0) {
+                next = d;
+            }
+        }
+        return next;
+    }
+
+    private RuntimePod list(Pod pod) {
+        return runtimePods.list(uid(pod), pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+    }
+
+    private static Map<String, PodSandboxStatus> sandboxStatuses(CriPodView view) {
+        Map<String, PodSandboxStatus> m = new HashMap<>();
+        view.sandbox().ifPresent(s -> m.put(s.getId(), s));
+        return m;
+    }
+
+    private static Map<String, ContainerStatus> containerStatuses(CriPodView view) {
+        Map<String, ContainerStatus> m = new HashMap<>();
+        for (ContainerStatus c : view.containers()) {
+            m.put(c.getId(), c);
+        }
+        return m;
+    }
+
+    private static String uid(Pod pod) {
+        return pod.getMetadata().getUid();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.skiff.kubelet.kuberuntime.manager;
+
+import dev.skiff.cri.v1.PodSandbox;
+import dev.skiff.kubelet.kuberuntime.actions.PodActions;
+import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
+import dev.skiff.kubelet.kuberuntime.manager.PodKiller.KillException;
+import dev.skiff.kubelet.kuberuntime.manager.SandboxStarter.SandboxException;
+import dev.skiff.kubelet.pleg.RuntimePod;
+import dev.skiff.kubelet.status.ContainerWaiting;
+import dev.skiff.kubelet.status.CriPodView;
+import io.fabric8.kubernetes.api.model.Pod;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Carries out a pod's {@link PodActions} in upstream's order (kuberuntime SyncPod): kill the pod or the
+ * containers to replace, create the sandbox, start the next init container, start the app containers. Also kills
+ * and removes whole pods for the pod workers.
+ */
+public final class KubeRuntimeManager {
+    private static final Logger log = LoggerFactory.getLogger(KubeRuntimeManager.class);
+
+    private final SandboxStarter sandboxes;
+    private final ContainerStarter containers;
+    private final PodKiller killer;
+    private final ContainerGc gc;
+
+    public KubeRuntimeManager(SandboxStarter sandboxes, ContainerStarter containers, PodKiller killer, ContainerGc gc) {
+        this.sandboxes = sandboxes;
+        this.containers = containers;
+        this.killer = killer;
+        this.gc = gc;
+    }
+
+    /**
+     * Does what {@code actions} says. Returns, per container name, why a container that should run is waiting
+     * (back-off, image, config or runtime errors): the status shows it until a later sync gets further.
+     *
+     * @throws KillException when containers to replace could not be stopped (the worker retries)
+     */
+    public Map<String, ContainerWaiting> syncPod(Pod pod, RuntimePod runtimePod, CriPodView view, PodActions actions)
+            throws KillException {
+        String podRef = PodRef.of(pod);
+        Map<String, ContainerWaiting> waiting = new LinkedHashMap<>();
+        actions.waiting().forEach((name, w) -> waiting.put(name, new ContainerWaiting(w.reason(), w.message())));
+        if (actions.isNoop()) {
+            return waiting;
+        }
+        Duration grace = gracePeriod(pod);
+        boolean anything = !runtimePod.sandboxes().isEmpty() || !runtimePod.containers().isEmpty();
+        if (actions.killPod() && anything) {
+            log.info("pod {}: killing the pod to {}", podRef, actions.createSandbox()
+                    ? "recreate its sandbox: " + actions.sandboxReason() : "stop it");
+            killer.killPod(podRef, runtimePod, grace);
+        } else if (!actions.containersToKill().isEmpty()) {
+            Map<String, String> reasons = new LinkedHashMap<>();
+            actions.containersToKill().forEach((id, k) -> reasons.put(id, k.message()));
+            killer.stopContainers(podRef, reasons, grace);
+        }
+        if (actions.killPod() && !actions.createSandbox()) {
+            return waiting;
+        }
+
+        SandboxContext sandbox;
+        try {
+            sandbox = actions.createSandbox()
+                    ? sandboxes.create(pod, actions.attempt(), actions.sandboxReason())
+                    : existing(pod, runtimePod, view, actions.sandboxId());
+        } catch (SandboxException e) {
+            log.warn("pod {}: {}", podRef, e.getMessage());
+            for (ContainerToStart c : starts(actions)) {
+                waiting.put(c.name(), new ContainerWaiting(ContainerWaiting.CONTAINER_CREATING, e.getMessage()));
+            }
+            return waiting;
+        }
+        for (ContainerToStart c : starts(actions)) {
+            Optional<ContainerWaiting> w = containers.start(pod, c, sandbox);
+            if (w.isPresent()) {
+                waiting.put(c.name(), w.get());
+                if (c.init()) {
+                    break; // the next init container waits for this one, as upstream
+                }
+            } else {
+                waiting.remove(c.name());
+            }
+        }
+        return waiting;
+    }
+
+    /** Stops every container and sandbox of the pod within {@code grace}. */
+    public void killPod(Pod pod, RuntimePod runtimePod, Duration grace) throws KillException {
+        killer.killPod(PodRef.of(pod), runtimePod, grace);
+    }
+
+    /** Removes the dead instances the pod no longer needs. */
+    public void prune(Pod pod, RuntimePod runtimePod) {
+        gc.prune(PodRef.of(pod), runtimePod);
+    }
+
+    /** Removes every container and sandbox of a pod that is gone; true when all went. */
+    public boolean removePod(Pod pod, RuntimePod runtimePod) {
+        return gc.removeAll(PodRef.of(pod), runtimePod);
+    }
+
+    /** spec.terminationGracePeriodSeconds (defaulted to 30 by the API server rules). */
+    public static Duration gracePeriod(Pod pod) {
+        Long s = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+        return Duration.ofSeconds(s == null ? 30 : Math.max(0, s));
+    }
+
+    private SandboxContext existing(Pod pod, RuntimePod runtimePod, CriPodView view, String sandboxId)
+            throws SandboxException {
+        PodSandbox sandbox = runtimePod.sandbox(sandboxId)
+                .orElseThrow(() -> new SandboxException("sandbox " + Ids.shortId(sandboxId) + " is gone"));
+        var status = view.sandbox().filter(s -> s.getId().equals(sandboxId)).orElse(null);
+        return sandboxes.existing(pod, sandbox, status);
+    }
+
+    private static List<ContainerToStart> starts(PodActions actions) {
+        List<ContainerToStart> all = new ArrayList<>();
+        actions.nextInitContainer().ifPresent(all::add);
+        all.addAll(actions.containersToStart());
+        return all;
+    }
+
+}
