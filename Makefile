@@ -4,8 +4,9 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 ROOT_DIR ?= /var/lib/kubelet
 CRI_SOCKET ?= unix:///run/skiff/cri.sock
+CLUSTER_DOMAIN ?= cluster.local
 
-.PHONY: all build unit test it run clean host-deps dockerd test-images
+.PHONY: all build unit test it run run-cri-shim bench clean host-deps dockerd test-images
 
 all: build
 
@@ -25,10 +26,22 @@ test: host-deps dockerd test-images
 it: dockerd test-images
 	$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
-## run: build, then serve the Docker CRI shim on $(CRI_SOCKET) in the foreground
-run: host-deps dockerd build
+## run: build, then run the kubelet in the foreground on examples/manifests (ROOT_DIR=... overrides its root dir)
+run: host-deps dockerd test-images build
+	@echo "skiff: kubelet on examples/manifests, root dir $(ROOT_DIR), pod logs in /var/log/pods"
+	@echo "skiff: watch it with: curl -s 127.0.0.1:10255/pods   or: ./bin/skiff pods"
+	./bin/skiff --pod-manifest-path examples/manifests --root-dir $(ROOT_DIR) --cluster-domain $(CLUSTER_DOMAIN)
+
+## run-cri-shim: build, then serve the Docker CRI shim alone on $(CRI_SOCKET) in the foreground
+run-cri-shim: host-deps dockerd build
 	@echo "skiff: CRI v1 on $(CRI_SOCKET); try: crictl --runtime-endpoint $(CRI_SOCKET) version"
 	./bin/skiff cri-shim --listen $(CRI_SOCKET)
+
+## bench: manifest -> Running time of 20 pods beside the same Docker calls made directly (prints PASS/MISS)
+bench: dockerd test-images build
+	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml \
+	    -cp kubelet-core/target/test-classes:kubelet-core/target/skiff.jar:$(wildcard cri-client/target/skiff-cri-client-*-tests.jar) \
+	    dev.skiff.bench.PodStartBench
 
 host-deps:
 	./hack/install-host-deps.sh

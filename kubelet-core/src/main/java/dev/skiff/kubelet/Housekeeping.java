@@ -23,8 +23,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Upstream HandlePodCleanups, every 2 s on the sync loop thread: pods no longer wanted are killed through the
- * pod workers (which then remove their containers, sandboxes and directories), statuses of forgotten pods are
+ * Upstream HandlePodCleanups, every 2 s on the sync loop thread: pods of ours no longer wanted are killed through
+ * the pod workers (which then remove their containers, sandboxes and directories), statuses of forgotten pods are
  * dropped, and pod directories that nothing owns are removed when nothing is mounted there. Reads only
  * in-memory state (PLEG's last relist) and the pods directory, so it never stalls the loop on the runtime.
  */
@@ -55,7 +55,7 @@ final class Housekeeping {
         workers.syncKnownPods(admitted);
         Map<String, RuntimePod> running = pleg.pods();
         for (RuntimePod rp : running.values()) {
-            if (!admitted.contains(rp.uid()) && workers.state(rp.uid()).isEmpty()) {
+            if (!admitted.contains(rp.uid()) && workers.state(rp.uid()).isEmpty() && ours(rp)) {
                 log.info("pod {} ({}) is in the runtime but not wanted: killing it", rp.fullName(), rp.uid());
                 Pod orphan = orphanPod(rp);
                 workers.updatePod(new UpdatePodOptions<>(rp.uid(), rp.fullName(), UpdateType.KILL, orphan));
@@ -69,6 +69,15 @@ final class Housekeeping {
         }
         removeOrphanedPodDirs(desired, running);
         backoff.gc();
+    }
+
+    /**
+     * A pod this kubelet made: it has a directory under our root dir (made before its sandbox, removed after its
+     * containers). Upstream kills every pod in the runtime it does not want; Skiff leaves alone the pods of
+     * another kubelet or CRI client sharing the Docker Engine, so two of them never tear down each other's pods.
+     */
+    private boolean ours(RuntimePod rp) {
+        return !rp.uid().isEmpty() && Files.isDirectory(podsDir.resolve(rp.uid()));
     }
 
     private void removeOrphanedPodDirs(Set<String> desired, Map<String, RuntimePod> running) {

@@ -79,6 +79,11 @@ public final class KubeletServer implements AutoCloseable {
     public static KubeletServer start(InetSocketAddress address, List<Supplier<Optional<String>>> checks,
                                       Supplier<List<Pod>> pods, Supplier<List<ManifestError>> manifestErrors)
             throws IOException {
+        // The JDK server leaves Nagle on: a keep-alive client then waits ~40 ms for each response's delayed ACK.
+        // Read once, when the JDK's server config class loads, so set before the first server is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer server = HttpServer.create(address, 0);
         KubeletServer ks = new KubeletServer(server, checks, pods, manifestErrors);
         server.start();

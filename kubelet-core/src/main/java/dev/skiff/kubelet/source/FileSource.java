@@ -61,7 +61,8 @@ public final class FileSource implements AutoCloseable {
      * {@code settleAttempts}: a failing file is loaded this many times, this far apart, before it is reported.
      */
     public record Options(Duration fileCheckFrequency, Duration debounce, Duration settleDelay, int settleAttempts) {
-        public static final Options DEFAULTS = new Options(Duration.ofSeconds(20), Duration.ofMillis(100),
+        /** 10 ms of quiet joins an editor's burst of events; half-written files are the settle delay's job. */
+        public static final Options DEFAULTS = new Options(Duration.ofSeconds(20), Duration.ofMillis(10),
                 Duration.ofMillis(500), 3);
 
         public Options {

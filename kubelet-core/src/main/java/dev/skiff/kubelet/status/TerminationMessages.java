@@ -6,7 +6,6 @@ import dev.skiff.cri.v1.Mount;
 import dev.skiff.kubelet.kuberuntime.KubeAnnotations;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +50,7 @@ public final class TerminationMessages {
         if (!info.terminationMessagePath().isEmpty()) {
             for (Mount m : c.getMountsList()) {
                 if (m.getContainerPath().equals(info.terminationMessagePath())) {
-                    message = head(Path.of(m.getHostPath()));
+                    message = tail(Path.of(m.getHostPath()));
                     break;
                 }
             }
@@ -63,9 +62,14 @@ public final class TerminationMessages {
         return message;
     }
 
-    private static String head(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(MAX_MESSAGE_BYTES), StandardCharsets.UTF_8);
+    /** The end of the file, as upstream's tail.ReadAtMost: a long message keeps its last bytes. */
+    private static String tail(Path file) {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long size = f.length();
+            byte[] b = new byte[(int) Math.min(size, MAX_MESSAGE_BYTES)];
+            f.seek(size - b.length);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }

@@ -95,8 +95,15 @@ public final class PodWorkers<P> implements AutoCloseable {
         if (firstTime) {
             status = new Status<>(uid, options.fullName());
             statuses.put(uid, status);
-            // pods with one full name start in the order they were first seen
-            waitingByFullName.computeIfAbsent(options.fullName(), k -> new ArrayList<>()).add(uid);
+            if (options.updateType() == UpdateType.KILL) {
+                // upstream isRuntimePod: a kill as the first word about a uid is for a pod the runtime runs and nobody
+                // wants (housekeeping); it must be torn down, so it counts as started and never waits for its name
+                status.startedAt = now;
+                status.deleted = true;
+            } else {
+                // pods with one full name start in the order they were first seen
+                waitingByFullName.computeIfAbsent(options.fullName(), k -> new ArrayList<>()).add(uid);
+            }
         }
 
         if (!firstTime && status.terminationRequested()) {
