@@ -21,6 +21,7 @@ import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
 import dev.skiff.kubelet.kuberuntime.manager.PodKiller;
 import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
 import dev.skiff.kubelet.kuberuntime.manager.SandboxStarter;
+import dev.skiff.kubelet.logs.ContainerLogManager;
 import dev.skiff.kubelet.pleg.GenericPleg;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.server.KubeletServer;
@@ -129,6 +130,11 @@ public final class Kubelet implements AutoCloseable {
                 manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, clock);
         PodWorkers<Pod> workers = new PodWorkers<>(syncer);
         closeInReverse.add(workers);
+
+        ContainerLogManager logs = new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
+                c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock);
+        closeInReverse.add(logs);
+        logs.start();
 
         GenericPleg pleg = new GenericPleg(cri.runtime());
         closeInReverse.add(pleg);

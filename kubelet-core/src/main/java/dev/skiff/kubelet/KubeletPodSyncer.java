@@ -80,10 +80,15 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         Instant now = clock.instant();
         PodActions actions = PodActionsCalculator.compute(pod, runtimePod, sandboxStatuses(view), containerStatuses(view),
                 backoff, now);
-        Map<String, ContainerWaiting> waiting = manager.syncPod(pod, runtimePod, view, actions);
+        KubeRuntimeManager.SyncResult result = manager.syncPod(pod, runtimePod, view, actions);
+        Map<String, ContainerWaiting> waiting = result.waiting();
         manager.prune(pod, runtimePod);
         if (!actions.isNoop()) {
-            view = views.load(list(pod));
+            // Fresh statuses of everything the pod now holds: what was listed plus what this sync created (this
+            // worker is the only one acting on the uid). Listed again when a failed create leaves that unknown.
+            view = result.createdKnown()
+                    ? views.load(result.latestSandbox(runtimePod), result.containerIds(runtimePod))
+                    : views.load(list(pod));
         }
         PodStatus status = setStatus(pod, view, waiting, false);
         queue.enqueue(uid(pod), clock.instant(), nextSync(pod, waiting, clock.instant()));

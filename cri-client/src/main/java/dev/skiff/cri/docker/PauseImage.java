@@ -49,10 +49,26 @@ public final class PauseImage {
         return override != null ? override : defaultImage();
     }
 
-    /** Makes sure Docker has the image (importing or pulling it once); returns its name. */
-    public synchronized String ensure() {
+    /**
+     * Makes sure Docker has the image (importing or pulling it once); returns its name. Once ensured, Docker is
+     * not asked again on every sandbox: a sandbox create that finds the image gone calls {@link #invalidate()}
+     * and ensures again (see {@link SandboxService}), so an image removed behind our back is still restored.
+     */
+    public String ensure() {
+        if (ensured) {
+            return name();
+        }
+        return ensureNow();
+    }
+
+    /** Docker said the image is missing: the next {@link #ensure()} checks, and imports or pulls, again. */
+    public void invalidate() {
+        ensured = false;
+    }
+
+    private synchronized String ensureNow() {
         String image = name();
-        if (ensured && present(image)) {
+        if (ensured) {
             return image;
         }
         if (!present(image)) {

@@ -122,7 +122,7 @@ public final class SandboxService {
 
         CreateContainerResponse created;
         try {
-            created = create.exec();
+            created = createEnsuringImage(create);
         } catch (RuntimeException e) {
             throw DockerErrors.map(e, "create sandbox container for", "pod " + pod + " (" + name + ")");
         }
@@ -139,6 +139,28 @@ public final class SandboxService {
         }
         log.info("sandbox {} of pod {} running (image {})", DockerErrors.shortId(id), pod, image);
         return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
+    }
+
+    /**
+     * Creates the sandbox container. The pause image is checked once per shim, not per sandbox; should it have
+     * been removed since, Docker answers "No such image" and it is imported (or pulled) again, then created once more.
+     */
+    private CreateContainerResponse createEnsuringImage(CreateContainerCmd create) {
+        try {
+            return create.exec();
+        } catch (NotFoundException e) {
+            if (!isNoSuchImage(e)) {
+                throw e;
+            }
+            log.info("sandbox image {} is gone from Docker; ensuring it again", create.getImage());
+            pause.invalidate();
+            create.withImage(pause.ensure());
+            return create.exec();
+        }
+    }
+
+    static boolean isNoSuchImage(RuntimeException e) {
+        return DockerErrors.dockerMessage(e).contains("No such image");
     }
 
     private static void portMappings(List<PortMapping> mappings, CreateContainerCmd create, HostConfig host) {

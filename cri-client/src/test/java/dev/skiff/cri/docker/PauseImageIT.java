@@ -7,6 +7,7 @@ import dev.skiff.cri.testing.TestDocker;
 import dev.skiff.cri.testing.TestImages;
 import dev.skiff.cri.v1.PodSandboxConfig;
 import dev.skiff.cri.v1.PodSandboxState;
+import dev.skiff.cri.v1.RemovePodSandboxRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,6 +61,21 @@ class PauseImageIT {
         assertEquals("amd64", i.getArch());
         assertEquals(List.of("/pause"), List.of(i.getConfig().getEntrypoint()));
         assertEquals(i.getId(), docker.inspectContainerCmd(id).exec().getImageId());
+    }
+
+    @Test
+    void reimportedWhenRemovedAfterFirstUse() {
+        String image = PauseImage.defaultImage();
+        pods = new PodFixture("skiff-pause-it", logs);
+        String first = pods.run(pods.sandbox().build()); // ensures the image once for this shim
+        pods.rt().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(first).build());
+        List<?> users = docker.listContainersCmd().withShowAll(true).withAncestorFilter(List.of(image)).exec();
+        assumeTrue(users.isEmpty(), "containers use " + image + " right now; cannot remove it to test the re-import");
+        docker.removeImageCmd(image).exec();
+
+        String id = pods.run(pods.sandbox().build());
+        assertEquals(PodSandboxState.SANDBOX_READY, pods.sandboxStatus(id).getState());
+        assertTrue(TestImages.present(docker, image));
     }
 
     @Test

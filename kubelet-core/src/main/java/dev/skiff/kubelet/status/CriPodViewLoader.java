@@ -28,12 +28,20 @@ public final class CriPodViewLoader {
     }
 
     public CriPodView load(RuntimePod pod) {
+        return load(pod.latestSandbox().map(PodSandbox::getId), pod.containers().stream().map(Container::getId).toList());
+    }
+
+    /**
+     * The view from ids alone: the status of the sandbox {@code sandboxId} (the pod's newest) and of each container
+     * in {@code containerIds} (newest first). For a sync that knows every id the runtime holds for the pod, because
+     * it listed them and made the rest itself; each status is still read from the runtime.
+     */
+    public CriPodView load(Optional<String> sandboxId, List<String> containerIds) {
         Optional<PodSandboxStatus> sandbox = Optional.empty();
-        Optional<PodSandbox> latest = pod.latestSandbox();
-        if (latest.isPresent()) {
+        if (sandboxId.isPresent()) {
             try {
                 sandbox = Optional.of(runtime.podSandboxStatus(
-                        PodSandboxStatusRequest.newBuilder().setPodSandboxId(latest.get().getId()).build()).getStatus());
+                        PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandboxId.get()).build()).getStatus());
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
                     throw e;
@@ -41,9 +49,9 @@ public final class CriPodViewLoader {
             }
         }
         List<ContainerStatus> statuses = new ArrayList<>();
-        for (Container c : pod.containers()) {
+        for (String id : containerIds) {
             try {
-                statuses.add(runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(c.getId()).build())
+                statuses.add(runtime.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
                         .getStatus());
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {

@@ -9,6 +9,7 @@ import dev.skiff.cri.v1.PodSandboxState;
 import dev.skiff.cri.v1.RemoveContainerRequest;
 import dev.skiff.cri.v1.RemovePodSandboxRequest;
 import dev.skiff.kubelet.kuberuntime.actions.ImagePuller;
+import dev.skiff.kubelet.logs.ContainerLogManager;
 import dev.skiff.kubelet.pleg.RuntimePod;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -117,7 +117,7 @@ public final class ContainerGc {
             return;
         }
         try {
-            Files.deleteIfExists(Path.of(logPath));
+            ContainerLogManager.removeLogs(Path.of(logPath)); // the log and its rotated files
         } catch (IOException e) {
             log.warn("pod {}: cannot delete log {}: {}", podRef, logPath, e.toString());
         }

@@ -47,14 +47,25 @@ public final class ContainerStarter {
         this.clock = clock;
     }
 
-    /** Starts one container in the sandbox; empty when it runs, else why it waits. */
-    public Optional<ContainerWaiting> start(Pod pod, ContainerToStart c, SandboxContext sandbox) {
+    /**
+     * What one start attempt left behind: the id of the container it created (even when StartContainer then
+     * failed), and why the container waits (empty when it runs). {@code idKnown} is false when CreateContainer failed:
+     * a runtime may still have made the container, so only a fresh list tells.
+     */
+    public record Started(Optional<String> containerId, Optional<ContainerWaiting> waiting, boolean idKnown) {
+        static Started waiting(ContainerWaiting w) {
+            return new Started(Optional.empty(), Optional.of(w), true);
+        }
+    }
+
+    /** Starts one container in the sandbox. */
+    public Started start(Pod pod, ContainerToStart c, SandboxContext sandbox) {
         Container spec = c.init() ? pod.getSpec().getInitContainers().get(c.index())
                 : pod.getSpec().getContainers().get(c.index());
         String podRef = PodRef.of(pod);
         EnsureResult image = images.ensure(pod, spec, cri.images());
         if (!image.ok()) {
-            return Optional.of(new ContainerWaiting(image.reason(), image.message()));
+            return Started.waiting(new ContainerWaiting(image.reason(), image.message()));
         }
         // the restart counts against the back-off as soon as it is attempted, as upstream's doBackOff
         PodActionsCalculator.record(c, backoff, clock.instant());
@@ -64,7 +75,7 @@ public final class ContainerStarter {
                     sandbox.podIps(), Map.of(), Optional.empty(), ""));
         } catch (CreateConfigException e) {
             log.warn("pod {} container {}: cannot make its config: {}", podRef, spec.getName(), e.getMessage());
-            return Optional.of(new ContainerWaiting(CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()));
+            return Started.waiting(new ContainerWaiting(CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()));
         }
         String id;
         try {
@@ -73,17 +84,17 @@ public final class ContainerStarter {
         } catch (RuntimeException e) {
             String msg = ImagePuller.goError(e);
             log.warn("pod {} container {}: CreateContainer failed: {}", podRef, spec.getName(), msg);
-            return Optional.of(new ContainerWaiting(CREATE_CONTAINER_ERROR, msg));
+            return new Started(Optional.empty(), Optional.of(new ContainerWaiting(CREATE_CONTAINER_ERROR, msg)), false);
         }
         try {
             cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         } catch (RuntimeException e) {
             String msg = ImagePuller.goError(e);
             log.warn("pod {} container {} ({}): StartContainer failed: {}", podRef, spec.getName(), Ids.shortId(id), msg);
-            return Optional.of(new ContainerWaiting(RUN_CONTAINER_ERROR, msg));
+            return new Started(Optional.of(id), Optional.of(new ContainerWaiting(RUN_CONTAINER_ERROR, msg)), true);
         }
         log.info("pod {} container {} started ({}): {}, restartCount {}", podRef, spec.getName(), Ids.shortId(id),
                 c.reason(), c.restartCount());
-        return Optional.empty();
+        return new Started(Optional.of(id), Optional.empty(), true);
     }
 }

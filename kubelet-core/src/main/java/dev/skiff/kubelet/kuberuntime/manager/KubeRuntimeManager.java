@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,18 +41,39 @@ public final class KubeRuntimeManager {
     }
 
     /**
-     * Does what {@code actions} says. Returns, per container name, why a container that should run is waiting
-     * (back-off, image, config or runtime errors): the status shows it until a later sync gets further.
+     * What a sync did: per container name, why a container that should run is waiting (back-off, image, config or
+     * runtime errors; the status shows it until a later sync gets further), the sandbox and containers it created
+     * (newest last), and whether those are all it may have created: false when a create call failed, since a
+     * runtime can fail a call yet have made the object, so only a fresh list tells what the pod holds.
+     */
+    public record SyncResult(Map<String, ContainerWaiting> waiting, Optional<String> createdSandbox,
+                             List<String> createdContainers, boolean createdKnown) {
+        /** The pod's newest sandbox first, then every container id, newest first, after this sync. */
+        public Optional<String> latestSandbox(RuntimePod before) {
+            return createdSandbox.or(() -> before.latestSandbox().map(PodSandbox::getId));
+        }
+
+        public List<String> containerIds(RuntimePod before) {
+            List<String> ids = new ArrayList<>(createdContainers);
+            Collections.reverse(ids);
+            before.containers().forEach(c -> ids.add(c.getId()));
+            return ids;
+        }
+    }
+
+    /**
+     * Does what {@code actions} says.
      *
      * @throws KillException when containers to replace could not be stopped (the worker retries)
      */
-    public Map<String, ContainerWaiting> syncPod(Pod pod, RuntimePod runtimePod, CriPodView view, PodActions actions)
+    public SyncResult syncPod(Pod pod, RuntimePod runtimePod, CriPodView view, PodActions actions)
             throws KillException {
         String podRef = PodRef.of(pod);
         Map<String, ContainerWaiting> waiting = new LinkedHashMap<>();
         actions.waiting().forEach((name, w) -> waiting.put(name, new ContainerWaiting(w.reason(), w.message())));
+        List<String> created = new ArrayList<>();
         if (actions.isNoop()) {
-            return waiting;
+            return new SyncResult(waiting, Optional.empty(), created, true);
         }
         Duration grace = gracePeriod(pod);
         boolean anything = !runtimePod.sandboxes().isEmpty() || !runtimePod.containers().isEmpty();
@@ -65,7 +87,7 @@ public final class KubeRuntimeManager {
             killer.stopContainers(podRef, reasons, grace);
         }
         if (actions.killPod() && !actions.createSandbox()) {
-            return waiting;
+            return new SyncResult(waiting, Optional.empty(), created, true);
         }
 
         SandboxContext sandbox;
@@ -78,10 +100,15 @@ public final class KubeRuntimeManager {
             for (ContainerToStart c : starts(actions)) {
                 waiting.put(c.name(), new ContainerWaiting(ContainerWaiting.CONTAINER_CREATING, e.getMessage()));
             }
-            return waiting;
+            // a failed RunPodSandbox may still have left a sandbox behind
+            return new SyncResult(waiting, Optional.empty(), created, !actions.createSandbox());
         }
+        boolean known = true;
         for (ContainerToStart c : starts(actions)) {
-            Optional<ContainerWaiting> w = containers.start(pod, c, sandbox);
+            ContainerStarter.Started started = containers.start(pod, c, sandbox);
+            started.containerId().ifPresent(created::add);
+            known &= started.idKnown();
+            Optional<ContainerWaiting> w = started.waiting();
             if (w.isPresent()) {
                 waiting.put(c.name(), w.get());
                 if (c.init()) {
@@ -91,7 +118,7 @@ public final class KubeRuntimeManager {
                 waiting.remove(c.name());
             }
         }
-        return waiting;
+        return new SyncResult(waiting, actions.createSandbox() ? Optional.of(sandbox.id()) : Optional.empty(), created, known);
     }
 
     /** Stops every container and sandbox of the pod within {@code grace}. */
