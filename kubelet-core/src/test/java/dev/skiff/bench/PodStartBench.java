@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 public final class PodStartBench {
     private static final int PODS = Integer.getInteger("bench.pods", 20);
-    private static final int WARMUP = Integer.getInteger("bench.warmup", 2);
+    private static final int WARMUP = Integer.getInteger("bench.warmup", 5);
     private static final Duration POLL = Duration.ofMillis(10);
     private static final Duration POD_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -91,14 +91,14 @@ public final class PodStartBench {
     private int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "pod start bench: %d pods one at a time (after %d warm-up), one busybox `sleep 3600`"
                 + " container each, shareProcessNamespace; namespace %s%n", PODS, WARMUP, namespace);
-        Floor floor = floor();
-        System.out.printf(Locale.ROOT, "  floor measured (median %.0f ms); starting %s%n", median(floor.total()), skiff);
         Path base = Files.createTempDirectory("skiff-bench-");
         SkiffRun run = null;
         try {
             run = SkiffRun.start(skiff, base);
             run.awaitHealthy();
-            Results skiffResults = skiffStarts(run, base.resolve("manifests"));
+            System.out.printf(Locale.ROOT, "  skiff started (%s); floor and skiff samples alternate, pod by pod%n", skiff);
+            Floor floor = new Floor(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            Results skiffResults = skiffStarts(run, base.resolve("manifests"), floor);
             report(floor, skiffResults);
             breakdown(floor, skiffResults, run.log);
             System.out.println("  skiff's log: " + run.log);
@@ -121,37 +121,35 @@ public final class PodStartBench {
     /** The floor: what the Docker Engine itself needs for a sandbox and one container joining it. */
     private record Floor(List<Duration> total, List<Duration> sandbox, List<Duration> container) {}
 
-    private Floor floor() {
-        List<Duration> samples = new ArrayList<>();
-        List<Duration> sandboxes = new ArrayList<>();
-        List<Duration> containers = new ArrayList<>();
+    /**
+     * One floor sample, taken just before the matching Skiff sample so both see the same machine: Skiff idle in the
+     * background (PLEG relisting), the same Docker state.
+     */
+    private void floorOnce(int i, Floor floor) {
         Map<String, String> labels = Map.of(KubeLabels.POD_NAMESPACE, namespace); // for cleanup only
-        for (int i = 0; i < WARMUP + PODS; i++) {
-            String suffix = namespace + "-" + i;
-            long t0 = System.nanoTime();
-            String sandbox = docker.createContainerCmd(pause).withName("skiff-bench-floor-pod-" + suffix).withLabels(labels)
-                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode("bridge").withIpcMode("shareable"))
-                    .exec().getId();
-            docker.startContainerCmd(sandbox).exec();
-            docker.inspectContainerCmd(sandbox).exec();
-            long tm = System.nanoTime();
-            String app = docker.createContainerCmd(busybox).withName("skiff-bench-floor-app-" + suffix).withLabels(labels)
-                    .withCmd("sleep", "3600")
-                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode("container:" + sandbox)
-                            .withIpcMode("container:" + sandbox).withPidMode("container:" + sandbox))
-                    .exec().getId();
-            docker.startContainerCmd(app).exec();
-            docker.inspectContainerCmd(app).exec();
-            long t1 = System.nanoTime();
-            if (i >= WARMUP) {
-                samples.add(Duration.ofNanos(t1 - t0));
-                sandboxes.add(Duration.ofNanos(tm - t0));
-                containers.add(Duration.ofNanos(t1 - tm));
-            }
-            docker.removeContainerCmd(app).withForce(true).exec();
-            docker.removeContainerCmd(sandbox).withForce(true).exec();
+        String suffix = namespace + "-" + i;
+        long t0 = System.nanoTime();
+        String sandbox = docker.createContainerCmd(pause).withName("skiff-bench-floor-pod-" + suffix).withLabels(labels)
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("bridge").withIpcMode("shareable"))
+                .exec().getId();
+        docker.startContainerCmd(sandbox).exec();
+        docker.inspectContainerCmd(sandbox).exec();
+        long tm = System.nanoTime();
+        String app = docker.createContainerCmd(busybox).withName("skiff-bench-floor-app-" + suffix).withLabels(labels)
+                .withCmd("sleep", "3600")
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("container:" + sandbox)
+                        .withIpcMode("container:" + sandbox).withPidMode("container:" + sandbox))
+                .exec().getId();
+        docker.startContainerCmd(app).exec();
+        docker.inspectContainerCmd(app).exec();
+        long t1 = System.nanoTime();
+        if (i >= WARMUP) {
+            floor.total().add(Duration.ofNanos(t1 - t0));
+            floor.sandbox().add(Duration.ofNanos(tm - t0));
+            floor.container().add(Duration.ofNanos(t1 - tm));
         }
-        return new Floor(samples, sandboxes, containers);
+        docker.removeContainerCmd(app).withForce(true).exec();
+        docker.removeContainerCmd(sandbox).withForce(true).exec();
     }
 
     /** One measured pod: when its manifest was written and when /pods first said Running (epoch ms). */
@@ -159,7 +157,7 @@ public final class PodStartBench {
 
     private record Results(List<Duration> start, List<Sample> samples, List<Duration> relist, int sandboxes, int containers) {}
 
-    private Results skiffStarts(SkiffRun run, Path manifests) throws Exception {
+    private Results skiffStarts(SkiffRun run, Path manifests, Floor floor) throws Exception {
         List<Duration> starts = new ArrayList<>();
         List<Sample> samples = new ArrayList<>();
         List<Duration> relists = new ArrayList<>();
@@ -174,6 +172,7 @@ public final class PodStartBench {
                 String podName = name + "-" + run.node;
                 Path file = manifests.resolve(name + ".yaml");
                 Path tmp = manifests.resolve("." + name + ".yaml.tmp"); // dotfiles are not read
+                floorOnce(i, floor);
                 long t0 = System.nanoTime();
                 long writtenAt = System.currentTimeMillis();
                 Files.writeString(tmp, manifest(name));
