@@ -98,7 +98,7 @@ public final class Kubelet implements AutoCloseable {
                     v.getRuntimeApiVersion(), s.runtimeEndpoint());
         } catch (RuntimeException e) {
             throw new KubeletStartException("container runtime " + s.runtimeEndpoint() + " does not answer: "
-                    + ImagePuller.goError(e), e);
+                    + ImagePuller.goError(e) + " (is it running? check --container-runtime-endpoint)", e);
         }
 
         MachineInfo machine = MachineInfo.current();
@@ -175,7 +175,8 @@ public final class Kubelet implements AutoCloseable {
             try {
                 readOnly = KubeletServer.start(at, checks, statuses::pods, errors);
             } catch (IOException e) {
-                throw new KubeletStartException("cannot serve the read-only port on " + at + ": " + e.getMessage(), e);
+                throw new KubeletStartException("cannot serve the read-only port on " + at + ": " + e.getMessage()
+                        + " (another kubelet running? pick a free --read-only-port, or 0 to turn it off)", e);
             }
             servers.add(readOnly);
         }

@@ -91,7 +91,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
                     : views.load(list(pod));
         }
         PodStatus status = setStatus(pod, view, waiting, false);
-        queue.enqueue(uid(pod), clock.instant(), nextSync(pod, waiting, clock.instant()));
+        queue.enqueue(uid(pod), clock.instant(), nextSync(pod, view, waiting, clock.instant()));
         return StatusManager.isTerminal(status.getPhase());
     }
 
@@ -151,7 +151,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     }
 
     /** The soonest back-off end among the waiting containers, the error resync, or the jittered resync period. */
-    private Duration nextSync(Pod pod, Map<String, ContainerWaiting> waiting, Instant now) {
+    private Duration nextSync(Pod pod, CriPodView view, Map<String, ContainerWaiting> waiting, Instant now) {
         Duration next = resync.plus(Duration.ofMillis(ThreadLocalRandom.current().nextLong(resync.toMillis() / 2 + 1)));
         if (waiting.isEmpty()) {
             return next;
@@ -165,13 +165,25 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
             Duration d = ERROR_RESYNC;
             Container spec = specs.get(w.getKey());
             if (ContainerWaiting.CRASH_LOOP_BACK_OFF.equals(w.getValue().reason()) && spec != null) {
-                d = backoff.remaining(PodActionsCalculator.backOffKey(pod, spec), now).plus(BACKOFF_MARGIN);
+                // the window runs from the last instance's finish, as the calculator checks it
+                d = backoff.remaining(PodActionsCalculator.backOffKey(pod, spec), lastFinish(view, w.getKey(), now), now)
+                        .plus(BACKOFF_MARGIN);
             }
             if (d.compareTo(next) < 0) {
                 next = d;
             }
         }
         return next;
+    }
+
+    /** When the newest finished instance of the container finished; {@code now} when none has. */
+    private static Instant lastFinish(CriPodView view, String container, Instant now) {
+        for (ContainerStatus c : view.statuses(container)) {
+            if (c.getFinishedAt() > 0) {
+                return Instant.ofEpochSecond(0, c.getFinishedAt());
+            }
+        }
+        return now;
     }
 
     private RuntimePod list(Pod pod) {

@@ -44,16 +44,22 @@ public record CriPodView(Optional<PodSandboxStatus> sandbox, List<ContainerStatu
 
     /** The pod IPs of a ready sandbox: primary first, then additional ones (upstream determinePodSandboxIPs). */
     public List<String> podIPs() {
+        return sandbox.filter(s -> s.getState() == PodSandboxState.SANDBOX_READY).map(CriPodView::podIPs).orElse(List.of());
+    }
+
+    /** A sandbox's IPs, primary first, then additional ones without repeats. */
+    public static List<String> podIPs(PodSandboxStatus s) {
         List<String> ips = new ArrayList<>();
-        sandbox.filter(s -> s.getState() == PodSandboxState.SANDBOX_READY && s.hasNetwork()).ifPresent(s -> {
-            if (!s.getNetwork().getIp().isEmpty()) {
-                ips.add(s.getNetwork().getIp());
+        if (s == null || !s.hasNetwork()) {
+            return ips;
+        }
+        if (!s.getNetwork().getIp().isEmpty()) {
+            ips.add(s.getNetwork().getIp());
+        }
+        s.getNetwork().getAdditionalIpsList().forEach(ip -> {
+            if (!ip.getIp().isEmpty() && !ips.contains(ip.getIp())) {
+                ips.add(ip.getIp());
             }
-            s.getNetwork().getAdditionalIpsList().forEach(ip -> {
-                if (!ip.getIp().isEmpty() && !ips.contains(ip.getIp())) {
-                    ips.add(ip.getIp());
-                }
-            });
         });
         return ips;
     }

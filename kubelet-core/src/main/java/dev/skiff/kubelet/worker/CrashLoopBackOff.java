@@ -64,16 +64,7 @@ public final class CrashLoopBackOff {
      * a new or expired key, otherwise double the previous one, capped.
      */
     public synchronized Duration next(String key, Instant eventTime) {
-        Entry e = entries.get(key);
-        if (e == null || expired(eventTime, e.lastUpdate)) {
-            e = new Entry(initial, eventTime);
-            entries.put(key, e);
-        } else {
-            Duration doubled = e.backoff.multipliedBy(2);
-            e.backoff = doubled.compareTo(max) > 0 ? max : doubled;
-            e.lastUpdate = eventTime;
-        }
-        return e.backoff;
+        return next(key, eventTime, eventTime);
     }
 
     /** True while {@code eventTime} is within the current back-off window that started at the last update. */
@@ -115,13 +106,16 @@ public final class CrashLoopBackOff {
         return e.backoff;
     }
 
-    /** Time left in the back-off window at {@code now}; zero when not in back-off. */
-    public synchronized Duration remaining(String key, Instant now) {
+    /**
+     * Time left at {@code now} in the window {@link #isInBackOffSince(String, Instant, Instant)} checks: the current
+     * delay counted from {@code eventTime} (the container's finish); zero when not in back-off.
+     */
+    public synchronized Duration remaining(String key, Instant eventTime, Instant now) {
         Entry e = entries.get(key);
-        if (e == null || expired(now, e.lastUpdate)) {
+        if (e == null || expired(eventTime, e.lastUpdate)) {
             return Duration.ZERO;
         }
-        Duration left = Duration.between(now, e.lastUpdate.plus(e.backoff));
+        Duration left = Duration.between(now, eventTime.plus(e.backoff));
         return left.isNegative() ? Duration.ZERO : left;
     }
 

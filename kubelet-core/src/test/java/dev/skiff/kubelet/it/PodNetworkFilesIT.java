@@ -29,10 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PodNetworkFilesIT extends KubeletItSupport {
     private static final String CLUSTER_DOMAIN = "cluster.local";
+    private static final String CLUSTER_DNS = "10.96.0.10";
 
     @Override
     String[] kubeletArgs() {
-        return new String[] {"--cluster-domain", CLUSTER_DOMAIN};
+        return new String[] {"--cluster-domain", CLUSTER_DOMAIN, "--cluster-dns", CLUSTER_DNS};
     }
 
     @Test
@@ -74,6 +75,36 @@ class PodNetworkFilesIT extends KubeletItSupport {
         }
         assertEtcHosts(expected.toString(), dockerId(p, "a"));
         assertEquals(kubelet.podName("plain"), PodDocker.sh(dockerId(p, "a"), "hostname"));
+    }
+
+    /** dnsPolicy None: resolv.conf is exactly the pod's dnsConfig. */
+    @Test
+    void dnsPolicyNoneWritesTheDnsConfigAsResolvConf() throws Exception {
+        kubelet.writeManifest("dns-none.yaml", podYaml("dns-none", """
+                  dnsPolicy: None
+                  dnsConfig:
+                    nameservers: [192.0.2.53]
+                    searches: [example.test]
+                    options:
+                    - name: ndots
+                      value: "2"
+                """, container("a", "sleep 3600")));
+        Pod p = awaitRunning("dns-none");
+        assertEquals("nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n",
+                PodDocker.exec(dockerId(p, "a"), Duration.ofSeconds(20), "cat", "/etc/resolv.conf").stdout());
+    }
+
+    /** dnsPolicy ClusterFirst with --cluster-dns: the cluster server, the cluster search paths first, ndots:5. */
+    @Test
+    void dnsPolicyClusterFirstUsesTheClusterDns() throws Exception {
+        kubelet.writeManifest("dns-cluster.yaml", podYaml("dns-cluster", "", container("a", "sleep 3600")));
+        Pod p = awaitRunning("dns-cluster");
+        String resolv = PodDocker.exec(dockerId(p, "a"), Duration.ofSeconds(20), "cat", "/etc/resolv.conf").stdout();
+        List<String> lines = List.of(resolv.split("\n"));
+        assertEquals("nameserver " + CLUSTER_DNS, lines.get(0), resolv);
+        assertTrue(lines.get(1).startsWith("search " + ns + ".svc." + CLUSTER_DOMAIN + " svc." + CLUSTER_DOMAIN + " "
+                + CLUSTER_DOMAIN), resolv);
+        assertTrue(lines.contains("options ndots:5"), resolv);
     }
 
     private static String localhostPart() {

@@ -4,11 +4,15 @@ import com.github.dockerjava.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** kill -9 and a new start: the running pods are adopted from Docker's labels, nothing restarted or duplicated. */
 class RestartRecoveryIT extends KubeletItSupport {
@@ -47,6 +51,28 @@ class RestartRecoveryIT extends KubeletItSupport {
         // Docker: exactly the same containers, same start times, all still running, none added
         assertEquals(before, dockerState(uid(steady), uid(other)), "Docker containers differ after the restart\n"
                 + kubelet.logTail());
+    }
+
+    /** A manifest deleted while Skiff is down: the restarted kubelet finds the pod in Docker and tears it down. */
+    @Test
+    void podWhoseManifestWentWhileDownIsRemovedAfterRestart() throws Exception {
+        kubelet.writeManifest("keep.yaml", podYaml("keep", "", container("k", "sleep 3600")));
+        kubelet.writeManifest("gone.yaml", podYaml("gone", "", container("g", "sleep 3600")));
+        Pod keep = awaitRunning("keep");
+        Pod gone = awaitRunning("gone");
+        Path goneDir = kubelet.rootDir().resolve("pods").resolve(uid(gone));
+        assertTrue(Files.isDirectory(goneDir), goneDir.toString());
+
+        kubelet.kill9();
+        kubelet.deleteManifest("gone.yaml");
+        kubelet.start();
+
+        awaitNoContainers(uid(gone), Duration.ofSeconds(45));
+        awaitTrue("pod dir of the deleted pod removed", Duration.ofSeconds(15), () -> !Files.exists(goneDir),
+                kubelet::logTail);
+        Pod keep2 = awaitRunning("keep");
+        assertEquals(dockerId(keep, "k"), dockerId(keep2, "k"), "the other pod's container was replaced");
+        assertTrue(kubelet.pod("gone").isEmpty(), "a deleted pod is still listed");
     }
 
     /** id → "name state startedAt" of every Docker container (any state) of the given pods. */

@@ -46,12 +46,12 @@ class CrashLoopBackOffTest {
     @Test
     void remainingCountsDown() {
         Instant t = clock.instant();
-        assertEquals(Duration.ZERO, backOff.remaining(key, t), "unknown key");
+        assertEquals(Duration.ZERO, backOff.remaining(key, t, t), "unknown key");
         backOff.next(key, t);
         backOff.next(key, t);
-        assertEquals(Duration.ofSeconds(20), backOff.remaining(key, t));
-        assertEquals(Duration.ofSeconds(15), backOff.remaining(key, t.plusSeconds(5)));
-        assertEquals(Duration.ZERO, backOff.remaining(key, t.plusSeconds(25)));
+        assertEquals(Duration.ofSeconds(20), backOff.remaining(key, t, t));
+        assertEquals(Duration.ofSeconds(15), backOff.remaining(key, t, t.plusSeconds(5)));
+        assertEquals(Duration.ZERO, backOff.remaining(key, t, t.plusSeconds(25)));
         assertEquals(Duration.ofSeconds(20), backOff.get(key));
     }
 
@@ -87,5 +87,20 @@ class CrashLoopBackOffTest {
     void rejectsNonsenseLimits() {
         assertThrows(IllegalArgumentException.class, () -> new CrashLoopBackOff(Duration.ZERO, Duration.ofSeconds(1), clock));
         assertThrows(IllegalArgumentException.class, () -> new CrashLoopBackOff(Duration.ofSeconds(10), Duration.ofSeconds(5), clock));
+    }
+
+    @Test
+    void remainingCountsFromTheContainersFinishLikeIsInBackOffSince() {
+        CrashLoopBackOff backOff = new CrashLoopBackOff();
+        String key = CrashLoopBackOff.key("uid", "app");
+        Instant restarted = Instant.parse("2026-01-01T00:00:00Z");
+        backOff.next(key, restarted.minusSeconds(1), restarted); // 10 s
+        Instant finished = restarted.plusSeconds(3); // ran 3 s, then crashed
+        Instant now = finished.plusSeconds(4);
+        assertEquals(Duration.ofSeconds(6), backOff.remaining(key, finished, now));
+        assertTrue(backOff.isInBackOffSince(key, finished, now.plusSeconds(6).minusMillis(1)));
+        assertFalse(backOff.isInBackOffSince(key, finished, now.plusSeconds(6)));
+        assertEquals(Duration.ZERO, backOff.remaining(key, finished, now.plusSeconds(6)));
+        assertEquals(Duration.ZERO, backOff.remaining(CrashLoopBackOff.key("uid", "other"), finished, now));
     }
 }

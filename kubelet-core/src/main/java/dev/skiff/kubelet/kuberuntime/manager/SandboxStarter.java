@@ -10,6 +10,7 @@ import dev.skiff.kubelet.kuberuntime.CreateConfigException;
 import dev.skiff.kubelet.kuberuntime.NodeFacts;
 import dev.skiff.kubelet.kuberuntime.SandboxConfigFactory;
 import dev.skiff.kubelet.kuberuntime.actions.ImagePuller;
+import dev.skiff.kubelet.status.CriPodView;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Upstream createPodSandbox: the pod's directories, then RunPodSandbox; and the context of an existing sandbox. */
@@ -79,21 +79,7 @@ public final class SandboxStarter {
 
     /** A host-network pod has the node's IPs (upstream); otherwise the sandbox's, primary first. */
     private List<String> podIps(Pod pod, PodSandboxStatus status) {
-        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-            return node.nodeIps();
-        }
-        List<String> ips = new ArrayList<>();
-        if (status != null && status.hasNetwork()) {
-            if (!status.getNetwork().getIp().isEmpty()) {
-                ips.add(status.getNetwork().getIp());
-            }
-            status.getNetwork().getAdditionalIpsList().forEach(ip -> {
-                if (!ip.getIp().isEmpty() && !ips.contains(ip.getIp())) {
-                    ips.add(ip.getIp());
-                }
-            });
-        }
-        return ips;
+        return Boolean.TRUE.equals(pod.getSpec().getHostNetwork()) ? node.nodeIps() : CriPodView.podIPs(status);
     }
 
     /** The sandbox cannot be made; its message goes to the containers' waiting state. */
