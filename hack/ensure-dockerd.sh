@@ -12,6 +12,11 @@ if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
     systemctl start docker
 else
     echo "ensure-dockerd: starting dockerd (log: /var/log/dockerd.log)"
+    # The daemon outlives this script: it must not inherit our other descriptors (a CI runner's pipe, a lock).
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
+    done
     setsid nohup /usr/sbin/dockerd >>/var/log/dockerd.log 2>&1 < /dev/null &
 fi
 for _ in $(seq 1 60); do

@@ -94,7 +94,7 @@ class ContainerLogRotationIT {
         rt.startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
 
         await("two rotated files", () -> rotated(log).size() == 2, Duration.ofSeconds(30));
-        long after = Files.size(log);
+        long after = sizeOnceReopened(log);
         await("the current log keeps growing after a rotation", () -> {
             try {
                 return Files.exists(log) && Files.size(log) != after;
@@ -197,6 +197,21 @@ class ContainerLogRotationIT {
                 fail("timed out after " + timeout + " waiting until " + what);
             }
             Thread.sleep(50);
+        }
+    }
+
+    /** The current log's size; between a rotation's rename and the reopen the file is briefly absent. */
+    private static long sizeOnceReopened(Path log) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            try {
+                return Files.size(log);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
         }
     }
 }
