@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -38,9 +39,11 @@ final class Housekeeping {
     private final CrashLoopBackOff backoff;
     private final Path podsDir;
     private final PodDirs dirs;
+    private final Predicate<String> podHasVolumes;
 
+    /** @param podHasVolumes true while the volume manager still wants or holds volumes of the pod uid */
     Housekeeping(PodManager pods, PodWorkers<Pod> workers, GenericPleg pleg, StatusManager statuses,
-                 CrashLoopBackOff backoff, Path podsDir, PodDirs dirs) {
+                 CrashLoopBackOff backoff, Path podsDir, PodDirs dirs, Predicate<String> podHasVolumes) {
         this.pods = pods;
         this.workers = workers;
         this.pleg = pleg;
@@ -48,6 +51,7 @@ final class Housekeeping {
         this.backoff = backoff;
         this.podsDir = podsDir;
         this.dirs = dirs;
+        this.podHasVolumes = podHasVolumes;
     }
 
     void run() {
@@ -89,7 +93,8 @@ final class Housekeeping {
         }
         for (Path dir : dirsNow) {
             String uid = dir.getFileName().toString();
-            if (!desired.contains(uid) && !running.containsKey(uid) && workers.state(uid).isEmpty()) {
+            if (!desired.contains(uid) && !running.containsKey(uid) && workers.state(uid).isEmpty()
+                    && !podHasVolumes.test(uid)) {
                 dirs.removeIfUnmounted(dir, "uid " + uid);
             }
         }

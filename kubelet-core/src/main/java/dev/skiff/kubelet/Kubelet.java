@@ -33,7 +33,17 @@ import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodWorkers;
+import dev.skiff.volume.NodeResources;
+import dev.skiff.volume.VolumeManager;
+import dev.skiff.volume.VolumeObjects;
+import dev.skiff.volume.VolumePaths;
+import dev.skiff.volume.mount.LinuxMounter;
+import dev.skiff.volume.mount.Mounter;
+import dev.skiff.volume.plugin.StandardPlugins;
+import dev.skiff.volume.plugin.VolumeDirs;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +57,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -111,25 +122,42 @@ public final class Kubelet implements AutoCloseable {
         log.info("node {} ({}), labels {}, root dir {}, pod logs {}", s.nodeName(), nodeIps, s.nodeLabels(), s.rootDir(),
                 node.podLogsDir());
 
-        ObjectStore objects = new ObjectStore();
+        AtomicReference<VolumeManager> volumesRef = new AtomicReference<>();
+        ObjectStore objects = new ObjectStore(() -> {
+            VolumeManager v = volumesRef.get();
+            if (v != null) {
+                v.objectsChanged(); // configMap and secret volumes pick up the change
+            }
+        });
+        AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
+        PodManager pods = new PodManager();
+        Mounter mounter = new LinuxMounter();
+        VolumeManager volumes = new VolumeManager(new VolumePaths(s.rootDir()), new KubeletPodState(pods, workersRef::get),
+                mounter, StandardPlugins.create(new VolumeDirs(mounter), volumeObjects(objects),
+                new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes())));
+        volumesRef.set(volumes);
+        closeInReverse.add(volumes);
+
         CrashLoopBackOff backoff = new CrashLoopBackOff();
         PodKiller killer = new PodKiller(cri.runtime());
         closeInReverse.add(killer);
         KubeRuntimeManager manager = new KubeRuntimeManager(
                 new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node),
                 new ContainerStarter(cri, new ImagePuller(new CrashLoopBackOff(), clock, c.serializeImagePulls(),
-                        ImagePuller.DEFAULT_LOCK_TIMEOUT), new ContainerConfigFactory(node, ObjectLookup.of(objects)),
-                        backoff, clock),
+                        ImagePuller.DEFAULT_LOCK_TIMEOUT),
+                        new ContainerConfigFactory(node, ObjectLookup.of(objects), volumes::prepareSubPath),
+                        backoff, volumes::mountedVolumes, clock),
                 killer, new ContainerGc(cri.runtime()));
 
         StatusManager statuses = new StatusManager(clock);
-        PodManager pods = new PodManager();
         WorkQueue queue = new WorkQueue();
         PodDirs dirs = new PodDirs();
         KubeletPodSyncer syncer = new KubeletPodSyncer(new RuntimePods(cri.runtime()), new CriPodViewLoader(cri.runtime()),
-                manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, clock);
+                manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, clock);
         PodWorkers<Pod> workers = new PodWorkers<>(syncer);
+        workersRef.set(workers);
         closeInReverse.add(workers);
+        volumes.start();
 
         ContainerLogManager logs = new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
                 c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock);
@@ -142,7 +170,8 @@ public final class Kubelet implements AutoCloseable {
 
         PodConfig config = new PodConfig();
         Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE) : Set.of();
-        Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, backoff, s.rootDir().resolve("pods"), dirs);
+        Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, backoff, s.rootDir().resolve("pods"), dirs,
+                volumes::podHasVolumes);
         SyncLoop loop = new SyncLoop(config, sources, pleg, pods, workers,
                 new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock);
         closeInReverse.add(loop);
@@ -190,6 +219,20 @@ public final class Kubelet implements AutoCloseable {
             }
         }
         log.info("kubelet started on node {}", s.nodeName());
+    }
+
+    private static VolumeObjects volumeObjects(ObjectStore store) {
+        return new VolumeObjects() {
+            @Override
+            public Optional<ConfigMap> configMap(String namespace, String name) {
+                return store.configMap(namespace, name);
+            }
+
+            @Override
+            public Optional<Secret> secret(String namespace, String name) {
+                return store.secret(namespace, name);
+            }
+        };
     }
 
     /** The read-only port is unauthenticated: on a wildcard address it binds loopback only. */

@@ -20,9 +20,13 @@ import dev.skiff.kubelet.status.TerminationMessages;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodSyncer;
 import dev.skiff.kubelet.worker.UpdateType;
+import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.VolumeManager;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +41,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * status, and plan its next sync.
  */
 final class KubeletPodSyncer implements PodSyncer<Pod> {
+    private static final Logger log = LoggerFactory.getLogger(KubeletPodSyncer.class);
+    /** The pod status reason while its volumes cannot be set up (upstream's event reason). */
+    static final String FAILED_MOUNT = "FailedMount";
+    /** How long syncTerminatedPod waits for the volumes to be torn down before it retries. */
+    static final Duration WAIT_FOR_UNMOUNT = Duration.ofSeconds(30);
     /** Upstream backOffPeriod: how soon a pod whose containers cannot start is looked at again. */
     static final Duration ERROR_RESYNC = Duration.ofSeconds(10);
     /** A sync planned for a back-off's end lands just after it. */
@@ -54,11 +63,12 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     private final WorkQueue queue;
     private final Duration resync;
     private final PodDirs dirs;
+    private final VolumeManager volumes;
     private final Clock clock;
 
     KubeletPodSyncer(RuntimePods runtimePods, CriPodViewLoader views, KubeRuntimeManager manager, CrashLoopBackOff backoff,
                      StatusManager statuses, NodeFacts node, String runtimeName, PodManager pods, WorkQueue queue,
-                     Duration resync, PodDirs dirs, Clock clock) {
+                     Duration resync, PodDirs dirs, VolumeManager volumes, Clock clock) {
         this.runtimePods = runtimePods;
         this.views = views;
         this.manager = manager;
@@ -70,11 +80,15 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         this.queue = queue;
         this.resync = resync;
         this.dirs = dirs;
+        this.volumes = volumes;
         this.clock = clock;
     }
 
     @Override
     public boolean syncPod(Pod pod, UpdateType updateType) throws Exception {
+        if (!waitForVolumes(pod)) {
+            return false;
+        }
         RuntimePod runtimePod = list(pod);
         CriPodView view = views.load(runtimePod);
         Instant now = clock.instant();
@@ -95,6 +109,29 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         return StatusManager.isTerminal(status.getPhase());
     }
 
+    /**
+     * Upstream WaitForAttachAndMount before any container starts. When the volumes cannot be set up the pod stays
+     * Pending with reason FailedMount and a message naming the volume and the cause, and is synced again after the
+     * error back-off. Returns false then.
+     */
+    private boolean waitForVolumes(Pod pod) throws InterruptedException {
+        String uid = uid(pod);
+        try {
+            volumes.waitForAttachAndMount(pod, VolumeManager.WAIT_FOR_ATTACH_AND_MOUNT, () -> !pods.isDesired(uid));
+            return true;
+        } catch (VolumeException e) {
+            log.warn("pod {} ({}): {}: {}", PodRef.of(pod), uid, FAILED_MOUNT, e.getMessage());
+            PodStatus status = generate(pod, views.load(list(pod)), Map.of(), false);
+            if (status.getPhase().equals("Pending")) {
+                status.setReason(FAILED_MOUNT);
+                status.setMessage(e.getMessage());
+            }
+            statuses.setPodStatus(pod, status);
+            queue.enqueue(uid, clock.instant(), ERROR_RESYNC);
+            return false;
+        }
+    }
+
     @Override
     public void syncTerminatingPod(Pod pod, Duration gracePeriod) throws Exception {
         queue.forget(uid(pod));
@@ -103,6 +140,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         if (after.anythingRunning()) {
             throw new IllegalStateException("pod " + PodRef.of(pod) + " still has running containers after being killed");
         }
+        volumes.podsChanged(); // its containers are stopped: its volumes may go
         if (pods.isDesired(uid(pod))) {
             setStatus(pod, views.load(after), Map.of(), true);
         }
@@ -117,6 +155,8 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
             return;
         }
         String podRef = PodRef.of(pod);
+        // upstream WaitForUnmount: nothing of the pod's directory goes while a volume is still set up in it
+        volumes.waitForUnmount(uid, WAIT_FOR_UNMOUNT);
         if (!manager.removePod(pod, list(pod))) {
             throw new IllegalStateException("pod " + podRef + ": not all containers and sandboxes could be removed");
         }
@@ -134,11 +174,15 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     }
 
     private PodStatus setStatus(Pod pod, CriPodView view, Map<String, ContainerWaiting> waiting, boolean terminal) {
+        return statuses.setPodStatus(pod, generate(pod, view, waiting, terminal));
+    }
+
+    private PodStatus generate(Pod pod, CriPodView view, Map<String, ContainerWaiting> waiting, boolean terminal) {
         // after a kubelet restart, the running sandbox says when the pod started
         Instant startTime = statuses.status(uid(pod)).map(PodStatus::getStartTime).map(Instant::parse)
                 .or(() -> view.sandbox().map(s -> Instant.ofEpochSecond(0, s.getCreatedAt())))
                 .orElse(clock.instant());
-        PodStatus status = generator.generate(PodStatusRequest.builder(pod)
+        return generator.generate(PodStatusRequest.builder(pod)
                 .runtime(view)
                 .runtimeName(runtimeName)
                 .waiting(waiting)
@@ -147,7 +191,6 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
                 .startTime(startTime)
                 .podIsTerminal(terminal)
                 .build());
-        return statuses.setPodStatus(pod, status);
     }
 
     /** The soonest back-off end among the waiting containers, the error resync, or the jittered resync period. */

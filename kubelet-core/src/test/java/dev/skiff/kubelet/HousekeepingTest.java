@@ -55,7 +55,7 @@ class HousekeepingTest {
         mountInfo = tmp.resolve("mountinfo");
         Files.writeString(mountInfo, "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
         housekeeping = new Housekeeping(pods, workers, pleg, statuses, new CrashLoopBackOff(), podsDir,
-                new PodDirs(mountInfo));
+                new PodDirs(mountInfo), uid -> false);
     }
 
     @AfterEach

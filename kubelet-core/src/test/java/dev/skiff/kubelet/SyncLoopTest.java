@@ -60,7 +60,7 @@ class SyncLoopTest {
         Path podsDir = Files.createDirectories(tmp.resolve("pods"));
         Path mountInfo = Files.writeString(tmp.resolve("mountinfo"), "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n");
         Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, new CrashLoopBackOff(), podsDir,
-                new PodDirs(mountInfo));
+                new PodDirs(mountInfo), uid -> false);
         loop = new SyncLoop(config, Set.of(SOURCE), pleg, pods, workers, new NodeInfo("node1", Map.of(), 110), statuses,
                 housekeeping, queue, clock);
         loop.start();

@@ -7,6 +7,9 @@ import dev.skiff.cri.v1.KeyValue;
 import dev.skiff.cri.v1.LinuxContainerConfig;
 import dev.skiff.cri.v1.Mount;
 import dev.skiff.cri.v1.MountPropagation;
+import dev.skiff.volume.MountedVolume;
+import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.subpath.SubPathRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -42,39 +45,55 @@ public final class ContainerConfigFactory {
      *
      * @param imageRef      the image to run (the pulled image's id or reference); the spec's image is sent as user_specified_image
      * @param podIps        the sandbox's IPs (host network: the node's IPs); empty → no /etc/hosts mount
-     * @param volumePaths   volume name → host path, from the volume manager
+     * @param volumes       the pod's set-up volumes by name, from the volume manager
      * @param imageUid      the image's numeric user, when it has one (for runAsNonRoot)
      * @param imageUsername the image's non-numeric user, "" when none
      */
     public record Request(Pod pod, Container container, int restartCount, String imageRef, List<String> podIps,
-                          Map<String, String> volumePaths, Optional<Long> imageUid, String imageUsername) {
+                          Map<String, MountedVolume> volumes, Optional<Long> imageUid, String imageUsername) {
         public Request {
             Objects.requireNonNull(pod, "pod");
             Objects.requireNonNull(container, "container");
             imageRef = imageRef == null || imageRef.isEmpty() ? container.getImage() : imageRef;
             podIps = List.copyOf(podIps);
-            volumePaths = Map.copyOf(volumePaths);
+            volumes = Map.copyOf(volumes);
             imageUid = imageUid == null ? Optional.empty() : imageUid;
             imageUsername = imageUsername == null ? "" : imageUsername;
         }
 
+        /** With volumes given as name → host path, none read-only. */
         public static Request of(Pod pod, Container container, int restartCount, List<String> podIps,
                                  Map<String, String> volumePaths) {
-            return new Request(pod, container, restartCount, null, podIps, volumePaths, Optional.empty(), "");
+            Map<String, MountedVolume> volumes = new java.util.HashMap<>();
+            volumePaths.forEach((name, path) -> volumes.put(name, new MountedVolume(name, Path.of(path), false)));
+            return new Request(pod, container, restartCount, null, podIps, volumes, Optional.empty(), "");
+        }
+    }
+
+    /** Binds a volumeMount's subPath where the container can use it (the volume manager's safe subPath). */
+    @FunctionalInterface
+    public interface SubPaths {
+        Path prepare(SubPathRequest request) throws VolumeException;
+
+        /** volume/subPath as a plain path: for tests without mounts. */
+        static SubPaths joined() {
+            return r -> r.volumePath().resolve(r.subPath());
         }
     }
 
     private final NodeFacts node;
     private final PodEnvironment environment;
+    private final SubPaths subPaths;
     private final Supplier<String> uniqueId;
 
-    public ContainerConfigFactory(NodeFacts node, ObjectLookup objects) {
-        this(node, objects, randomHex());
+    public ContainerConfigFactory(NodeFacts node, ObjectLookup objects, SubPaths subPaths) {
+        this(node, objects, subPaths, randomHex());
     }
 
-    ContainerConfigFactory(NodeFacts node, ObjectLookup objects, Supplier<String> uniqueId) {
+    ContainerConfigFactory(NodeFacts node, ObjectLookup objects, SubPaths subPaths, Supplier<String> uniqueId) {
         this.node = node;
         this.environment = new PodEnvironment(node, objects);
+        this.subPaths = subPaths;
         this.uniqueId = uniqueId;
     }
 
@@ -114,27 +133,34 @@ public final class ContainerConfigFactory {
         Container c = r.container();
         List<Mount> out = new ArrayList<>();
         boolean mountEtcHosts = !r.podIps().isEmpty();
-        if (c.getVolumeMounts() != null) {
-            for (VolumeMount vm : c.getVolumeMounts()) {
-                String containerPath = vm.getMountPath().startsWith("/") ? vm.getMountPath() : "/" + vm.getMountPath();
-                if (containerPath.equals(ETC_HOSTS)) {
-                    mountEtcHosts = false;
-                }
-                String hostPath = r.volumePaths().get(vm.getName());
-                if (hostPath == null) {
-                    throw new CreateConfigException("cannot find volume \"" + vm.getName() + "\" to mount into container \""
-                            + c.getName() + "\"");
-                }
-                String subPath = subPath(vm, env);
-                if (!subPath.isEmpty()) {
-                    hostPath = Path.of(hostPath).resolve(subPath).normalize().toString();
-                }
-                out.add(Mount.newBuilder().setContainerPath(containerPath).setHostPath(hostPath)
-                        .setReadonly(Boolean.TRUE.equals(vm.getReadOnly()))
-                        .setPropagation(propagation(vm.getMountPropagation())).build());
-            }
-        }
         Path podDir = node.podDir(pod.getMetadata().getUid());
+        List<VolumeMount> volumeMounts = c.getVolumeMounts() == null ? List.of() : c.getVolumeMounts();
+        for (int i = 0; i < volumeMounts.size(); i++) {
+            VolumeMount vm = volumeMounts.get(i);
+            String containerPath = vm.getMountPath().startsWith("/") ? vm.getMountPath() : "/" + vm.getMountPath();
+            if (containerPath.equals(ETC_HOSTS)) {
+                mountEtcHosts = false;
+            }
+            MountedVolume volume = r.volumes().get(vm.getName());
+            if (volume == null) {
+                throw new CreateConfigException("cannot find volume \"" + vm.getName() + "\" to mount into container \""
+                        + c.getName() + "\"");
+            }
+            Path hostPath = volume.path();
+            String subPath = subPath(vm, env);
+            if (!subPath.isEmpty()) {
+                try {
+                    hostPath = subPaths.prepare(new SubPathRequest(volume.path(), subPath, podDir, vm.getName(),
+                            c.getName(), i));
+                } catch (VolumeException e) {
+                    throw new CreateConfigException("failed to prepare subPath for volumeMount \"" + vm.getName()
+                            + "\" of container \"" + c.getName() + "\": " + e.getMessage(), e);
+                }
+            }
+            out.add(Mount.newBuilder().setContainerPath(containerPath).setHostPath(hostPath.toString())
+                    .setReadonly(Boolean.TRUE.equals(vm.getReadOnly()) || volume.readOnly())
+                    .setPropagation(propagation(vm.getMountPropagation())).build());
+        }
         if (mountEtcHosts) {
             out.add(Mount.newBuilder().setContainerPath(ETC_HOSTS).setHostPath(writeEtcHosts(pod, r.podIps(), podDir).toString())
                     .setSelinuxRelabel(true).build());

@@ -30,15 +30,30 @@ public final class ObjectStore implements Consumer<SourceSnapshot> {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
 
     private final Map<String, Map<ObjectKey, HasMetadata>> bySource = new LinkedHashMap<>();
+    private final Runnable onChange;
     private volatile Map<ObjectKey, HasMetadata> merged = Map.of();
+
+    public ObjectStore() {
+        this(() -> { });
+    }
+
+    /** @param onChange told after a snapshot changed any object (e.g. so volumes built from them are refreshed) */
+    public ObjectStore(Runnable onChange) {
+        this.onChange = onChange;
+    }
 
     @Override
     public void accept(SourceSnapshot snapshot) {
-        replace(snapshot.source(), snapshot.objects());
+        if (replace(snapshot.source(), snapshot.objects())) {
+            onChange.run();
+        }
     }
 
-    /** Replaces everything {@code source} defined by {@code objects}. The first definition of a key wins. */
-    public synchronized void replace(String source, Collection<? extends HasMetadata> objects) {
+    /**
+     * Replaces everything {@code source} defined by {@code objects}. The first definition of a key wins. Returns true
+     * when any object changed.
+     */
+    public synchronized boolean replace(String source, Collection<? extends HasMetadata> objects) {
         Objects.requireNonNull(source, "source");
         Map<ObjectKey, HasMetadata> mine = new LinkedHashMap<>();
         for (HasMetadata o : objects) {
@@ -56,10 +71,12 @@ public final class ObjectStore implements Consumer<SourceSnapshot> {
                 }
             }
         }
+        Map<ObjectKey, HasMetadata> before = merged;
         merged = Map.copyOf(next);
         if (previous == null || !previous.keySet().equals(mine.keySet())) {
             LOG.debug("source {} now defines {} objects", source, mine.size());
         }
+        return !before.equals(merged);
     }
 
     /** The object of that kind (e.g. "ConfigMap"), namespace (ignored for cluster-scoped kinds) and name. */

@@ -3,6 +3,7 @@ package dev.skiff.kubelet.it;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.volume.mount.LinuxMounter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
 
@@ -313,6 +314,7 @@ public final class SkiffKubelet implements AutoCloseable {
         if (Boolean.getBoolean("skiff.it.keep")) {
             return;
         }
+        unmountAllUnder(workDir);
         try (Stream<Path> walk = Files.walk(workDir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
@@ -323,6 +325,28 @@ public final class SkiffKubelet implements AutoCloseable {
             });
         } catch (IOException | UncheckedIOException ignored) {
             // best effort
+        }
+    }
+
+    /** Volumes, subPath binds and the root dir's own shared bind: unmounted deepest first, so nothing is deleted through them. */
+    static void unmountAllUnder(Path dir) {
+        LinuxMounter mounter = new LinuxMounter();
+        try {
+            for (int round = 0; round < 3; round++) {
+                List<Path> mounts = mounter.mountPointsUnder(dir);
+                if (mounts.isEmpty()) {
+                    return;
+                }
+                for (Path m : mounts) {
+                    try {
+                        mounter.unmount(m);
+                    } catch (IOException e) {
+                        System.err.println("cannot unmount " + m + ": " + e.getMessage());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("cannot list mounts under " + dir + ": " + e.getMessage());
         }
     }
 

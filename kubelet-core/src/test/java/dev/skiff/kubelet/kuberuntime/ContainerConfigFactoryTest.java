@@ -66,7 +66,7 @@ class ContainerConfigFactoryTest {
     }
 
     private ContainerConfigFactory factory() {
-        return new ContainerConfigFactory(node, objects, () -> String.format("%08x", ids.incrementAndGet()));
+        return new ContainerConfigFactory(node, objects, ContainerConfigFactory.SubPaths.joined(), () -> String.format("%08x", ids.incrementAndGet()));
     }
 
     private ContainerConfig config(Pod pod, int restartCount, List<String> podIps, Map<String, String> volumes) throws Exception {

@@ -12,6 +12,7 @@ import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
 import dev.skiff.kubelet.kuberuntime.actions.PodActionsCalculator;
 import dev.skiff.kubelet.status.ContainerWaiting;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
+import dev.skiff.volume.MountedVolume;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Upstream startContainer: image, config, CreateContainer, StartContainer. A step that fails leaves the
@@ -36,14 +38,17 @@ public final class ContainerStarter {
     private final ImagePuller images;
     private final ContainerConfigFactory configs;
     private final CrashLoopBackOff backoff;
+    private final Function<String, Map<String, MountedVolume>> volumes;
     private final Clock clock;
 
+    /** @param volumes pod uid → its set-up volumes by name (the volume manager's mountedVolumes) */
     public ContainerStarter(CriRuntime cri, ImagePuller images, ContainerConfigFactory configs, CrashLoopBackOff backoff,
-                            Clock clock) {
+                            Function<String, Map<String, MountedVolume>> volumes, Clock clock) {
         this.cri = cri;
         this.images = images;
         this.configs = configs;
         this.backoff = backoff;
+        this.volumes = volumes;
         this.clock = clock;
     }
 
@@ -72,7 +77,7 @@ public final class ContainerStarter {
         ContainerConfig config;
         try {
             config = configs.create(new ContainerConfigFactory.Request(pod, spec, c.restartCount(), image.imageRef().get(),
-                    sandbox.podIps(), Map.of(), Optional.empty(), ""));
+                    sandbox.podIps(), volumes.apply(pod.getMetadata().getUid()), Optional.empty(), ""));
         } catch (CreateConfigException e) {
             log.warn("pod {} container {}: cannot make its config: {}", podRef, spec.getName(), e.getMessage());
             return Started.waiting(new ContainerWaiting(CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()));

@@ -1,0 +1,37 @@
+package dev.skiff.volume.plugin;
+
+import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.util.AtomicWriter;
+import dev.skiff.volume.util.FileProjection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+
+/** Writes an API-data volume's files with the atomic writer and says so in one log line when they changed. */
+final class PayloadWriter {
+    private static final Logger log = LoggerFactory.getLogger(PayloadWriter.class);
+
+    private PayloadWriter() {
+    }
+
+    /**
+     * @param source what the files come from, for the log and errors, e.g. {@code configmap ns/x}
+     * @return true when anything on disk changed
+     */
+    static boolean write(VolumeSpec spec, Map<String, FileProjection> payload, String source) throws VolumeException {
+        String context = "pod " + spec.podRef() + " (" + spec.podUid() + "): volume \"" + spec.name() + "\"";
+        try {
+            boolean changed = new AtomicWriter(spec.dir(), context).write(payload);
+            if (changed) {
+                log.info("{}: {} written ({} {})", context, source, payload.size(), payload.size() == 1 ? "file" : "files");
+            }
+            return changed;
+        } catch (IllegalArgumentException e) {
+            throw new VolumeException(source + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new VolumeException("cannot write the files of " + source + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.skiff.volume.plugin;
+
+import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.mount.MountException;
+import dev.skiff.volume.mount.Mounter;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** Volume directories made and removed safely: modes set exactly, tmpfs mounted once, nothing deleted through a mount. */
+public final class VolumeDirs {
+    /** Stacked mounts at one point are peeled one by one; more than this and something else keeps mounting. */
+    private static final int MAX_STACKED_MOUNTS = 16;
+
+    private final Mounter mounter;
+
+    public VolumeDirs(Mounter mounter) {
+        this.mounter = mounter;
+    }
+
+    public Mounter mounter() {
+        return mounter;
+    }
+
+    /** {@code mkdir -p}, then the exact permission bits (the umask would narrow them) on the last component. */
+    public static void ensureDir(Path dir, int mode) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, permissions(mode));
+    }
+
+    /** A tmpfs at {@code dir} unless one is mounted there already (so a restart adopts it, never mounts twice). */
+    public void ensureTmpfs(Path dir, long sizeBytes, int dirMode) throws VolumeException {
+        try {
+            Files.createDirectories(dir);
+            if (mounter.isMountPoint(dir)) {
+                return;
+            }
+            StringBuilder data = new StringBuilder("mode=").append(Integer.toOctalString(dirMode));
+            if (sizeBytes > 0) {
+                data.append(",size=").append(sizeBytes);
+            }
+            mounter.mount("tmpfs", dir, "tmpfs", 0, data.toString());
+        } catch (IOException e) {
+            throw new VolumeException("cannot mount a tmpfs: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Unmounts {@code dir} while it is a mount point, then deletes it and what it holds, without following symlinks
+     * and refusing (with nothing deleted) when anything below is still mounted. A missing dir is already removed.
+     */
+    public void remove(Path dir) throws VolumeException {
+        try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            for (int i = 0; mounter.isMountPoint(dir); i++) {
+                if (i == MAX_STACKED_MOUNTS) {
+                    throw new VolumeException("still mounted after " + MAX_STACKED_MOUNTS + " unmounts");
+                }
+                mounter.unmount(dir);
+            }
+            List<Path> below = mounter.mountPointsUnder(dir);
+            if (!below.isEmpty()) {
+                throw new VolumeException("not removing the volume directory: still mounted below it: " + below);
+            }
+            deleteTree(dir);
+        } catch (MountException e) {
+            throw new VolumeException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new VolumeException("cannot remove the volume directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a tree that lies on one filesystem; a directory on another device (a mount we missed) stops it. */
+    static void deleteTree(Path root) throws IOException {
+        Object rootDev = Files.getAttribute(root, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+        Files.walkFileTree(root, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                Object dev = Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+                if (!dev.equals(rootDev)) {
+                    throw new IOException(d + " is on another filesystem (a mount point): not deleting through it");
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Permission bits (0..0777) as a set; setuid/setgid/sticky are not representable here and are ignored. */
+    public static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                s.add(order[bit]);
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.skiff.volume.reconciler;
+
+import dev.skiff.volume.PodStateProvider;
+import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.VolumePaths;
+import dev.skiff.volume.cache.ActualStateOfWorld;
+import dev.skiff.volume.cache.ActualStateOfWorld.Mounted;
+import dev.skiff.volume.cache.DesiredStateOfWorld;
+import dev.skiff.volume.cache.DesiredStateOfWorld.PodVolumes;
+import dev.skiff.volume.cache.VolumeErrors;
+import dev.skiff.volume.cache.VolumeToMount;
+import dev.skiff.volume.plugin.VolumePlugin;
+import dev.skiff.volume.plugin.VolumePluginManager;
+import dev.skiff.volume.subpath.SafeSubPath;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * Closes the gap between the desired and the actual state of world, one pod at a time (upstream
+ * volumemanager/reconciler): tears down what is set up and no longer wanted — only once the pod's containers are
+ * gone — and sets up what is wanted and not set up, or set up at an older generation when the plugin refreshes its
+ * content. Idempotent: running it again changes nothing. Each pass looks only at the pods that changed and the
+ * retries that came due, so its cost follows the changes, not the number of pods.
+ */
+public final class Reconciler {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    /** How soon a pod whose volumes must wait for its containers to stop is looked at again. */
+    static final long RECHECK_NANOS = 1_000_000_000L;
+
+    private final DesiredStateOfWorld desired;
+    private final ActualStateOfWorld actual;
+    private final VolumePluginManager plugins;
+    private final SafeSubPath subPaths;
+    private final PodStateProvider podState;
+    private final VolumePaths paths;
+    private final VolumeErrors errors;
+    private final LongSupplier nanoTime;
+    /** uid → when to look at the pod again (a retry or a recheck); only the reconciler thread touches it. */
+    private final Map<String, Long> due = new HashMap<>();
+    /** uid → namespace/name of the pods it set volumes up for, so teardown logs name a pod that is gone. */
+    private final Map<String, String> podRefs = new HashMap<>();
+
+    public Reconciler(DesiredStateOfWorld desired, ActualStateOfWorld actual, VolumePluginManager plugins,
+                      SafeSubPath subPaths, PodStateProvider podState, VolumePaths paths, VolumeErrors errors,
+                      LongSupplier nanoTime) {
+        this.desired = desired;
+        this.actual = actual;
+        this.plugins = plugins;
+        this.subPaths = subPaths;
+        this.podState = podState;
+        this.paths = paths;
+        this.errors = errors;
+        this.nanoTime = nanoTime;
+    }
+
+    /** One pass over the pods that changed or came due. Returns the number of pods looked at. */
+    public int reconcile() {
+        long now = nanoTime.getAsLong();
+        Set<String> uids = new LinkedHashSet<>(desired.drainDirty());
+        for (Iterator<Map.Entry<String, Long>> it = due.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() - now <= 0) {
+                uids.add(e.getKey());
+                it.remove();
+            }
+        }
+        for (String uid : uids) {
+            try {
+                reconcilePod(uid, now);
+            } catch (RuntimeException e) {
+                // one pod's surprise must not stop the others' volumes
+                log.error("volumes of pod uid {}: reconcile failed: {}", uid, e.toString(), e);
+                later(uid, now + RECHECK_NANOS);
+            }
+        }
+        return uids.size();
+    }
+
+    /** Marks every pod to be looked at in the next pass (after reconstruction). */
+    public void lookAtAll(Set<String> uids) {
+        long now = nanoTime.getAsLong();
+        uids.forEach(uid -> later(uid, now));
+    }
+
+    private void reconcilePod(String uid, long now) {
+        Optional<PodVolumes> want = desired.pod(uid);
+        Map<String, Mounted> have = actual.volumes(uid);
+        boolean containersGone = !podState.couldHaveRunningContainers(uid);
+        for (Mounted m : have.values()) {
+            VolumeToMount v = want.map(p -> p.volumes().get(m.volumeName())).orElse(null);
+            if (v != null && v.plugin().name().equals(m.pluginName())) {
+                continue;
+            }
+            if (!containersGone) {
+                later(uid, now + RECHECK_NANOS); // containers may still use it
+                continue;
+            }
+            unmount(m, now);
+        }
+        if (want.isEmpty()) {
+            if (actual.volumes(uid).isEmpty()) {
+                errors.clearPod(uid);
+                podRefs.remove(uid);
+                if (containersGone) {
+                    cleanPodLeftovers(uid);
+                }
+            }
+            return;
+        }
+        PodVolumes pod = want.get();
+        for (VolumeToMount v : pod.volumes().values()) {
+            Mounted m = actual.volume(uid, v.name()).orElse(null);
+            boolean refresh = m != null && (m.reconstructed()
+                    || (v.plugin().requiresRemount() && m.generation() < v.generation()));
+            if (m != null && !refresh) {
+                continue;
+            }
+            if (errors.backingOff(uid, v.name(), now)) {
+                later(uid, errors.failures(uid).get(v.name()).retryAtNanos());
+                continue;
+            }
+            mount(v, m, now);
+        }
+    }
+
+    private void mount(VolumeToMount v, Mounted before, long now) {
+        String uid = v.spec().podUid();
+        VolumePlugin plugin = v.plugin();
+        try {
+            plugin.setUp(v.spec());
+        } catch (VolumeException | RuntimeException e) {
+            String msg = "MountVolume.SetUp failed for volume \"" + v.name() + "\" : " + message(e);
+            long retryAt = errors.fail(uid, v.name(), msg, now);
+            later(uid, retryAt);
+            log.warn("pod {} ({}): {}", v.spec().podRef(), uid, msg);
+            if (before != null && before.reconstructed()) {
+                // it was set up by the run before ours and containers may be using it: it stays usable, as it is,
+                // while the refresh is retried (upstream keeps reconstructed volumes mounted too)
+                actual.markMounted(new Mounted(uid, v.name(), plugin.name(), v.spec().dir(), plugin.path(v.spec()),
+                        plugin.readOnly(), 0));
+            } else {
+                actual.poke();
+            }
+            return;
+        }
+        errors.clear(uid, v.name());
+        podRefs.put(uid, v.spec().podRef());
+        actual.markMounted(new Mounted(uid, v.name(), plugin.name(), v.spec().dir(), plugin.path(v.spec()), plugin.readOnly(),
+                v.generation()));
+        if (before == null) {
+            log.info("pod {} ({}): MountVolume.SetUp succeeded for volume \"{}\" ({})", v.spec().podRef(), uid, v.name(),
+                    plugin.name());
+        } else if (before.reconstructed()) {
+            log.info("pod {} ({}): volume \"{}\" ({}) adopted from an earlier run", v.spec().podRef(), uid, v.name(),
+                    plugin.name());
+        }
+    }
+
+    private void unmount(Mounted m, long now) {
+        String uid = m.podUid();
+        String podRef = podRefs.getOrDefault(uid, "(from an earlier run)");
+        Optional<VolumePlugin> plugin = plugins.byName(m.pluginName());
+        try {
+            subPaths.clean(paths.podDir(uid), m.volumeName());
+            if (plugin.isEmpty()) {
+                throw new VolumeException("no plugin " + m.pluginName() + " to tear it down");
+            }
+            plugin.get().tearDown(m.dir());
+        } catch (VolumeException | RuntimeException e) {
+            String msg = "UnmountVolume.TearDown failed for volume \"" + m.volumeName() + "\" : " + message(e);
+            long retryAt = errors.fail(uid, m.volumeName(), msg, now);
+            later(uid, retryAt);
+            log.warn("pod {} ({}): {}", podRef, uid, msg);
+            return;
+        }
+        errors.clear(uid, m.volumeName());
+        actual.markUnmounted(uid, m.volumeName());
+        log.info("pod {} ({}): UnmountVolume.TearDown succeeded for volume \"{}\" ({})", podRef, uid, m.volumeName(),
+                m.pluginName());
+    }
+
+    /** Once a gone pod has no volumes: its subPath binds and the empty volume directories (never recursively). */
+    private void cleanPodLeftovers(String uid) {
+        Path podDir = paths.podDir(uid);
+        if (!Files.isDirectory(podDir)) {
+            return;
+        }
+        try {
+            subPaths.cleanAll(podDir);
+        } catch (VolumeException e) {
+            log.warn("pod uid {}: cannot clean its subPath mounts: {}", uid, e.getMessage());
+            return;
+        }
+        Path volumes = paths.podVolumesDir(uid);
+        try (var pluginDirs = Files.list(volumes)) {
+            for (Path d : (Iterable<Path>) pluginDirs::iterator) {
+                removeEmptyDir(d);
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            log.warn("pod uid {}: cannot list {}: {}", uid, volumes, e.toString());
+        }
+        removeEmptyDir(volumes);
+    }
+
+    private static void removeEmptyDir(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException e) {
+            log.warn("keeping {}: not empty (a volume no plugin knows?)", dir);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", dir, e.toString());
+        }
+    }
+
+    private void later(String uid, long atNanos) {
+        due.merge(uid, atNanos, (a, b) -> a - b <= 0 ? a : b);
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}
