@@ -157,6 +157,8 @@ public final class Kubelet implements AutoCloseable {
         PodWorkers<Pod> workers = new PodWorkers<>(syncer);
         workersRef.set(workers);
         closeInReverse.add(workers);
+        // a pod held back by a volume that can now be set up syncs at the next tick, not after its error back-off
+        volumes.onVolumeRecovered(uid -> queue.enqueue(uid, clock.instant(), Duration.ZERO));
         volumes.start();
 
         ContainerLogManager logs = new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),

@@ -120,7 +120,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
             volumes.waitForAttachAndMount(pod, VolumeManager.WAIT_FOR_ATTACH_AND_MOUNT, () -> !pods.isDesired(uid));
             return true;
         } catch (VolumeException e) {
-            log.warn("pod {} ({}): {}: {}", PodRef.of(pod), uid, FAILED_MOUNT, e.getMessage());
+            log.warn("pod {}: {}: {}", PodRef.of(pod), FAILED_MOUNT, e.getMessage());
             PodStatus status = generate(pod, views.load(list(pod)), Map.of(), false);
             if (status.getPhase().equals("Pending")) {
                 status.setReason(FAILED_MOUNT);

@@ -16,9 +16,6 @@ import dev.skiff.cri.v1.ListContainersRequest;
 import dev.skiff.cri.v1.ListPodSandboxRequest;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,15 +27,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code make bench}: how long Skiff takes from a manifest written into its directory to the pod reported
@@ -55,7 +48,6 @@ public final class PodStartBench {
     private static final int WARMUP = Integer.getInteger("bench.warmup", 5);
     private static final Duration POLL = Duration.ofMillis(10);
     private static final Duration POD_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final double TARGET_RATIO = 1.25;
     private static final Duration TARGET_P99 = Duration.ofSeconds(1);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +65,7 @@ public final class PodStartBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = locateSkiff();
+        Path skiff = BenchSkiff.locate();
         DockerClient docker = TestDocker.client();
         String busybox = TestImages.busybox(docker);
         // skiff imports its pause image on first use; import it here so neither side pays for that.
@@ -92,9 +84,9 @@ public final class PodStartBench {
         System.out.printf(Locale.ROOT, "pod start bench: %d pods one at a time (after %d warm-up), one busybox `sleep 3600`"
                 + " container each, shareProcessNamespace; namespace %s%n", PODS, WARMUP, namespace);
         Path base = Files.createTempDirectory("skiff-bench-");
-        SkiffRun run = null;
+        BenchSkiff run = null;
         try {
-            run = SkiffRun.start(skiff, base);
+            run = BenchSkiff.start(skiff, base);
             run.awaitHealthy();
             System.out.printf(Locale.ROOT, "  skiff started (%s); floor and skiff samples alternate, pod by pod%n", skiff);
             Floor floor = new Floor(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
@@ -114,7 +106,7 @@ public final class PodStartBench {
             if (run != null) {
                 run.stop();
             }
-            deleteTree(base);
+            BenchSkiff.deleteTree(base);
         }
     }
 
@@ -157,7 +149,7 @@ public final class PodStartBench {
 
     private record Results(List<Duration> start, List<Sample> samples, List<Duration> relist, int sandboxes, int containers) {}
 
-    private Results skiffStarts(SkiffRun run, Path manifests, Floor floor) throws Exception {
+    private Results skiffStarts(BenchSkiff run, Path manifests, Floor floor) throws Exception {
         List<Duration> starts = new ArrayList<>();
         List<Sample> samples = new ArrayList<>();
         List<Duration> relists = new ArrayList<>();
@@ -217,7 +209,7 @@ public final class PodStartBench {
     }
 
     /** Polls /pods until the pod's phase is Running; returns its uid. */
-    private String awaitRunning(SkiffRun run, String podName) throws Exception {
+    private String awaitRunning(BenchSkiff run, String podName) throws Exception {
         long deadline = System.nanoTime() + POD_TIMEOUT.toNanos();
         String lastPhase = "absent";
         while (System.nanoTime() < deadline) {
@@ -236,7 +228,7 @@ public final class PodStartBench {
     }
 
     /** Polls until the pod is gone from /pods and none of its containers runs any more. */
-    private void awaitGone(SkiffRun run, String podName, String uid) throws Exception {
+    private void awaitGone(BenchSkiff run, String podName, String uid) throws Exception {
         long deadline = System.nanoTime() + POD_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             run.checkAlive();
@@ -250,7 +242,7 @@ public final class PodStartBench {
                 + " s after its manifest was removed");
     }
 
-    private Optional<JsonNode> findPod(SkiffRun run, String podName) throws IOException, InterruptedException {
+    private Optional<JsonNode> findPod(BenchSkiff run, String podName) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(run.url("/pods")).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
@@ -353,119 +345,4 @@ public final class PodStartBench {
         return d.toNanos() / 1e6;
     }
 
-    private static Path locateSkiff() {
-        for (Path p : List.of(Path.of("bin", "skiff"), Path.of("..", "bin", "skiff"))) {
-            if (Files.isExecutable(p)) {
-                return p.toAbsolutePath().normalize();
-            }
-        }
-        throw new IllegalStateException("bin/skiff not found: run from the checkout root after `make build`");
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.out.println("bench: could not remove " + root + ": " + e);
-        }
-    }
-
-    /** Measuring became impossible. */
-    static final class BenchException extends RuntimeException {
-        BenchException(String message) {
-            super(message);
-        }
-    }
-
-    /** One {@code bin/skiff} process on temp dirs and a free read-only port, logging to a file. */
-    private static final class SkiffRun {
-        final Process process;
-        final Path log;
-        final String node;
-        final int port;
-
-        private SkiffRun(Process process, Path log, String node, int port) {
-            this.process = process;
-            this.log = log;
-            this.node = node;
-            this.port = port;
-        }
-
-        static SkiffRun start(Path skiff, Path base) throws Exception {
-            Path manifests = Files.createDirectories(base.resolve("manifests"));
-            Path root = Files.createDirectories(base.resolve("root"));
-            Path logs = Files.createDirectories(base.resolve("logs"));
-            Path config = base.resolve("kubelet.yaml");
-            Files.writeString(config, "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodLogsDir: "
-                    + logs + "\n");
-            int port = freePort();
-            String node = "bench-" + UUID.randomUUID().toString().substring(0, 6);
-            Path log = base.getParent().resolve(base.getFileName() + ".log"); // kept after the run
-            Process p = new ProcessBuilder(skiff.toString(), "--pod-manifest-path", manifests.toString(),
-                    "--config", config.toString(), "--root-dir", root.toString(), "--hostname-override", node,
-                    "--read-only-port", Integer.toString(port), "--healthz-port", "0")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new SkiffRun(p, log, node, port);
-        }
-
-        URI url(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        void checkAlive() {
-            if (!process.isAlive()) {
-                throw new BenchException("skiff exited with code " + process.exitValue() + " (log: " + log + ")");
-            }
-        }
-
-        void awaitHealthy() throws InterruptedException {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            String last = "no answer";
-            while (System.nanoTime() < deadline) {
-                checkAlive();
-                try {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(url("/healthz"))
-                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200) {
-                        return;
-                    }
-                    last = "HTTP " + r.statusCode() + ": " + r.body().strip();
-                } catch (IOException e) {
-                    last = e.toString();
-                }
-                Thread.sleep(50);
-            }
-            throw new BenchException("skiff not healthy within " + START_TIMEOUT.toSeconds() + " s: " + last);
-        }
-
-        /** SIGTERM, then SIGKILL after 20 s. */
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-
-        List<String> tail(int lines) {
-            try {
-                List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-                return all.subList(Math.max(0, all.size() - lines), all.size());
-            } catch (IOException e) {
-                return List.of("(cannot read " + log + ": " + e + ")");
-            }
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            }
-        }
-    }
 }

@@ -99,6 +99,14 @@ public final class VolumeManager implements AutoCloseable {
         reconciler.reconcile();
     }
 
+    /**
+     * Tells {@code listener} the pod uid when one of its volumes that had failed is set up at last, so a pod waiting
+     * out its error back-off can be synced now. Set it before {@link #start}.
+     */
+    public void onVolumeRecovered(java.util.function.Consumer<String> listener) {
+        reconciler.onRecovered(listener);
+    }
+
     /** The pods changed (added, updated, removed, terminated): the populator looks now rather than at its next rescan. */
     public void podsChanged() {
         populatorThread.wake();

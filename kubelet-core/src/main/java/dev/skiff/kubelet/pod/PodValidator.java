@@ -119,7 +119,8 @@ public final class PodValidator {
             }
             ports(errs, path, c.getPorts());
             env(errs, path, c.getEnv());
-            mounts(errs, path, c.getVolumeMounts(), volumes);
+            boolean privileged = c.getSecurityContext() != null && Boolean.TRUE.equals(c.getSecurityContext().getPrivileged());
+            mounts(errs, path, c.getVolumeMounts(), volumes, privileged);
         }
     }
 
@@ -197,7 +198,8 @@ public final class PodValidator {
         }
     }
 
-    private static void mounts(List<String> errs, String base, List<VolumeMount> mounts, Set<String> volumes) {
+    private static void mounts(List<String> errs, String base, List<VolumeMount> mounts, Set<String> volumes,
+                               boolean privileged) {
         if (mounts == null) {
             return;
         }
@@ -214,6 +216,36 @@ public final class PodValidator {
                 errs.add(required(path + ".mountPath", ""));
             } else if (!paths.add(m.getMountPath())) {
                 errs.add(invalid(path + ".mountPath", m.getMountPath(), "must be unique"));
+            }
+            if (!isEmpty(m.getSubPath())) {
+                localDescendingPath(errs, path + ".subPath", m.getSubPath());
+            }
+            if (!isEmpty(m.getSubPathExpr())) {
+                if (!isEmpty(m.getSubPath())) {
+                    errs.add(invalid(path + ".subPathExpr", m.getSubPathExpr(), "subPathExpr and subPath are mutually exclusive"));
+                }
+                localDescendingPath(errs, path + ".subPathExpr", m.getSubPathExpr());
+            }
+            String propagation = m.getMountPropagation();
+            if (propagation != null && !List.of("None", "HostToContainer", "Bidirectional").contains(propagation)) {
+                errs.add(path + ".mountPropagation: Unsupported value: " + quote(propagation)
+                        + ": supported values: \"Bidirectional\", \"HostToContainer\", \"None\"");
+            } else if ("Bidirectional".equals(propagation) && !privileged) {
+                errs.add(path + ".mountPropagation: Forbidden: Bidirectional mount propagation is available only to"
+                        + " privileged containers");
+            }
+        }
+    }
+
+    /** Upstream validateLocalDescendingPath: relative, and no ".." element (a subPath must stay in its volume). */
+    private static void localDescendingPath(List<String> errs, String path, String value) {
+        if (value.startsWith("/")) {
+            errs.add(invalid(path, value, "must be a relative path"));
+        }
+        for (String part : value.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                errs.add(invalid(path, value, "must not contain '..'"));
+                break;
             }
         }
     }

@@ -311,10 +311,10 @@ public final class SkiffKubelet implements AutoCloseable {
         if (process != null && process.isAlive()) {
             process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
         }
+        unmountAllUnder(workDir); // even when kept: a left mount would outlive the test
         if (Boolean.getBoolean("skiff.it.keep")) {
             return;
         }
-        unmountAllUnder(workDir);
         try (Stream<Path> walk = Files.walk(workDir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -169,6 +170,31 @@ class PodValidatorTest {
         has(r, "spec.volumes[2].name: Invalid value: \"Bad_Vol\": a lowercase RFC 1123 label");
         has(r, "spec.containers[0].volumeMounts[1].name: Not found: \"missing\"");
         has(r, "spec.containers[0].volumeMounts[2].mountPath: Required value");
+    }
+
+    @Test
+    void subPathsStayInTheirVolumeAndPropagationIsKnown() {
+        String r = reason("""
+                  containers:
+                  - name: c
+                    image: b
+                    volumeMounts:
+                    - {name: data, mountPath: /a, subPath: ../etc}
+                    - {name: data, mountPath: /b, subPath: /etc}
+                    - {name: data, mountPath: /c, subPathExpr: "$(X)/..", subPath: x}
+                    - {name: data, mountPath: /d, mountPropagation: Sideways}
+                    - {name: data, mountPath: /e, subPath: "a/..b/c", mountPropagation: HostToContainer}
+                    - {name: data, mountPath: /f, mountPropagation: Bidirectional}
+                  volumes:
+                  - {name: data, emptyDir: {}}
+                """);
+        has(r, "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"../etc\": must not contain '..'");
+        has(r, "spec.containers[0].volumeMounts[1].subPath: Invalid value: \"/etc\": must be a relative path");
+        has(r, "spec.containers[0].volumeMounts[2].subPathExpr: Invalid value: \"$(X)/..\": subPathExpr and subPath are mutually exclusive");
+        has(r, "spec.containers[0].volumeMounts[2].subPathExpr: Invalid value: \"$(X)/..\": must not contain '..'");
+        has(r, "spec.containers[0].volumeMounts[3].mountPropagation: Unsupported value: \"Sideways\"");
+        has(r, "spec.containers[0].volumeMounts[5].mountPropagation: Forbidden: Bidirectional mount propagation is available only to privileged containers");
+        assertFalse(r.contains("volumeMounts[4]"), r);
     }
 
     @Test

@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,6 +49,7 @@ public final class Reconciler {
     private final VolumePaths paths;
     private final VolumeErrors errors;
     private final LongSupplier nanoTime;
+    private volatile Consumer<String> recovered = uid -> { };
     /** uid → when to look at the pod again (a retry or a recheck); only the reconciler thread touches it. */
     private final Map<String, Long> due = new HashMap<>();
     /** uid → namespace/name of the pods it set volumes up for, so teardown logs name a pod that is gone. */
@@ -64,6 +66,11 @@ public final class Reconciler {
         this.paths = paths;
         this.errors = errors;
         this.nanoTime = nanoTime;
+    }
+
+    /** Told the pod uid when a volume that had failed is set up at last (so the pod can be synced at once). */
+    public void onRecovered(Consumer<String> listener) {
+        this.recovered = listener;
     }
 
     /** One pass over the pods that changed or came due. Returns the number of pods looked at. */
@@ -156,8 +163,12 @@ public final class Reconciler {
             }
             return;
         }
+        boolean hadFailed = errors.failures(uid).containsKey(v.name());
         errors.clear(uid, v.name());
         podRefs.put(uid, v.spec().podRef());
+        if (hadFailed) {
+            recovered.accept(uid);
+        }
         actual.markMounted(new Mounted(uid, v.name(), plugin.name(), v.spec().dir(), plugin.path(v.spec()), plugin.readOnly(),
                 v.generation()));
         if (before == null) {

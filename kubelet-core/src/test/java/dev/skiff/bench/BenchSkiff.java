@@ -1,0 +1,193 @@
+package dev.skiff.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.volume.mount.LinuxMounter;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** One {@code bin/skiff} process on temp dirs and a free read-only port, logging to a file. */
+final class BenchSkiff {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    final Process process;
+    final Path log;
+    final String node;
+    final int port;
+
+    private BenchSkiff(Process process, Path log, String node, int port) {
+        this.process = process;
+        this.log = log;
+        this.node = node;
+        this.port = port;
+    }
+
+    static BenchSkiff start(Path skiff, Path base) throws Exception {
+        Path manifests = Files.createDirectories(base.resolve("manifests"));
+        Path root = Files.createDirectories(base.resolve("root"));
+        Path logs = Files.createDirectories(base.resolve("logs"));
+        Path config = base.resolve("kubelet.yaml");
+        Files.writeString(config, "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\npodLogsDir: "
+                + logs + "\n");
+        int port = freePort();
+        String node = "bench-" + UUID.randomUUID().toString().substring(0, 6);
+        Path log = base.getParent().resolve(base.getFileName() + ".log"); // kept after the run
+        Process p = new ProcessBuilder(skiff.toString(), "--pod-manifest-path", manifests.toString(),
+                "--config", config.toString(), "--root-dir", root.toString(), "--hostname-override", node,
+                "--read-only-port", Integer.toString(port), "--healthz-port", "0")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new BenchSkiff(p, log, node, port);
+    }
+
+    URI url(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    void checkAlive() {
+        if (!process.isAlive()) {
+            throw new BenchException("skiff exited with code " + process.exitValue() + " (log: " + log + ")");
+        }
+    }
+
+    void awaitHealthy() throws InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            checkAlive();
+            try {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(url("/healthz"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = "HTTP " + r.statusCode() + ": " + r.body().strip();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(50);
+        }
+        throw new BenchException("skiff not healthy within " + START_TIMEOUT.toSeconds() + " s: " + last);
+    }
+
+    /** SIGTERM, then SIGKILL after 20 s. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    List<String> tail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of("(cannot read " + log + ": " + e + ")");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The pods at /pods. */
+    JsonNode pods(HttpClient http) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(url("/pods")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new BenchException("/pods answered HTTP " + r.statusCode());
+        }
+        return JSON.readTree(r.body()).path("items");
+    }
+
+    /** CPU time (user + system, clock ticks) of the process, or of its threads whose name starts with {@code prefix}. */
+    long cpuTicks(String threadPrefix) throws IOException {
+        long sum = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                String comm;
+                String stat;
+                try {
+                    comm = Files.readString(task.resolve("comm")).strip();
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                if (threadPrefix.isEmpty() || comm.startsWith(threadPrefix)) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    sum += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** Resident set size in bytes (VmRSS). */
+    long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new BenchException("no VmRSS for pid " + pid());
+    }
+
+    /** Clock ticks per second (USER_HZ): 100 on Linux. */
+    static final double TICKS_PER_SECOND = 100.0;
+
+    static Path locate() {
+        for (Path p : List.of(Path.of("bin", "skiff"), Path.of("..", "bin", "skiff"))) {
+            if (Files.isExecutable(p)) {
+                return p.toAbsolutePath().normalize();
+            }
+        }
+        throw new IllegalStateException("bin/skiff not found: run from the checkout root after `make build`");
+    }
+
+    /** Unmounts what skiff left mounted under {@code root} (its rshared root dir, volumes), then deletes it. */
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        LinuxMounter mounter = new LinuxMounter();
+        try {
+            for (Path m : mounter.mountPointsUnder(root)) {
+                mounter.unmount(m);
+            }
+        } catch (IOException e) {
+            System.out.println("bench: could not unmount under " + root + ": " + e.getMessage());
+            return; // never delete through a mount
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.out.println("bench: could not remove " + root + ": " + e);
+        }
+    }
+}
