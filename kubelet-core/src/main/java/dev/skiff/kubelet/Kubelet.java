@@ -114,12 +114,14 @@ public final class Kubelet implements AutoCloseable {
 
         MachineInfo machine = MachineInfo.current();
         List<String> nodeIps = NodeAddresses.detect(s.nodeIPs(), s.nodeName());
+        VolumeDirs.mkdirs(s.rootDir().resolve("pods"), VolumeDirs.PRIVATE_DIR_MODE);
+        // resolved once: mount points in the mount table are real paths, and a symlinked root dir must match them
+        Path rootDir = s.rootDir().toRealPath();
         NodeFacts node = new NodeFacts(s.nodeName(), c.clusterDomain(), c.clusterDNS(),
                 c.resolvConf().isEmpty() ? null : Path.of(c.resolvConf()), nodeIps, Path.of(c.podLogsDir()),
-                s.rootDir(), Path.of("/etc/hosts"), machine.cpus() * 1000L, machine.memoryBytes());
-        Files.createDirectories(s.rootDir().resolve("pods"));
+                rootDir, Path.of("/etc/hosts"), machine.cpus() * 1000L, machine.memoryBytes());
         Files.createDirectories(node.podLogsDir());
-        log.info("node {} ({}), labels {}, root dir {}, pod logs {}", s.nodeName(), nodeIps, s.nodeLabels(), s.rootDir(),
+        log.info("node {} ({}), labels {}, root dir {}, pod logs {}", s.nodeName(), nodeIps, s.nodeLabels(), rootDir,
                 node.podLogsDir());
 
         AtomicReference<VolumeManager> volumesRef = new AtomicReference<>();
@@ -132,7 +134,7 @@ public final class Kubelet implements AutoCloseable {
         AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
         PodManager pods = new PodManager();
         Mounter mounter = new LinuxMounter();
-        VolumeManager volumes = new VolumeManager(new VolumePaths(s.rootDir()), new KubeletPodState(pods, workersRef::get),
+        VolumeManager volumes = new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods, workersRef::get),
                 mounter, StandardPlugins.create(new VolumeDirs(mounter), volumeObjects(objects),
                 new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes())));
         volumesRef.set(volumes);
@@ -172,7 +174,7 @@ public final class Kubelet implements AutoCloseable {
 
         PodConfig config = new PodConfig();
         Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE) : Set.of();
-        Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, backoff, s.rootDir().resolve("pods"), dirs,
+        Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, backoff, rootDir.resolve("pods"), dirs,
                 volumes::podHasVolumes);
         SyncLoop loop = new SyncLoop(config, sources, pleg, pods, workers,
                 new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock);

@@ -1,14 +1,12 @@
 package dev.skiff.kubelet;
 
+import dev.skiff.volume.plugin.VolumeDirs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,22 +37,8 @@ final class PodDirs {
             return false;
         }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            // never through a mount that appeared since the check, nor along a symlink
+            VolumeDirs.deleteTree(dir);
             log.info("pod {}: removed {}", podRef, dir);
             return true;
         } catch (IOException e) {
@@ -65,7 +49,12 @@ final class PodDirs {
 
     /** Mount points at or below {@code dir}, from mountinfo's fifth field (octal escapes decoded). */
     List<String> mountsUnder(Path dir) {
-        String prefix = dir.toAbsolutePath().normalize().toString();
+        String prefix;
+        try {
+            prefix = dir.toRealPath().toString(); // the mount table holds real paths
+        } catch (IOException e) {
+            prefix = dir.toAbsolutePath().normalize().toString();
+        }
         List<String> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(mountInfo)) {

@@ -124,8 +124,14 @@ final class BenchSkiff {
         return JSON.readTree(r.body()).path("items");
     }
 
-    /** CPU time (user + system, clock ticks) of the process, or of its threads whose name starts with {@code prefix}. */
+    /**
+     * CPU time (user + system, clock ticks) of the whole process (threads that ended included) when {@code threadPrefix}
+     * is empty, else of its live threads whose name starts with it.
+     */
     long cpuTicks(String threadPrefix) throws IOException {
+        if (threadPrefix.isEmpty()) {
+            return ticks(Files.readString(Path.of("/proc", Long.toString(pid()), "stat")));
+        }
         long sum = 0;
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
             for (Path task : tasks.toList()) {
@@ -137,13 +143,18 @@ final class BenchSkiff {
                 } catch (IOException e) {
                     continue; // the thread ended
                 }
-                if (threadPrefix.isEmpty() || comm.startsWith(threadPrefix)) {
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    sum += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+                if (comm.startsWith(threadPrefix)) {
+                    sum += ticks(stat);
                 }
             }
         }
         return sum;
+    }
+
+    /** utime + stime (fields 14 and 15) of a /proc stat line. */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     /** Resident set size in bytes (VmRSS). */

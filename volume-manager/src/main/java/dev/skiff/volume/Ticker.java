@@ -57,7 +57,8 @@ final class Ticker implements AutoCloseable {
             }
             try {
                 work.run(byRequest);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // a thread that died here would leave every pod waiting for its volumes: log and go on
                 log.error("{}: {}", thread.getName(), e.toString(), e);
             }
         }

@@ -37,6 +37,8 @@ public final class VolumeManager implements AutoCloseable {
     static final long TICK_MILLIS = 100;
     /** The populator rescans the pods this often even when nobody says they changed. */
     static final long POPULATOR_RESCAN_NANOS = 1_000_000_000L;
+    /** A failed volume whose next attempt is further away than this is reported as failed rather than waited for. */
+    static final long RETRY_SOON_NANOS = 1_000_000_000L;
 
     private static final Logger log = LoggerFactory.getLogger(VolumeManager.class);
 
@@ -82,7 +84,7 @@ public final class VolumeManager implements AutoCloseable {
         log.info("volume manager started: root dir {}", paths.rootDir());
     }
 
-    private long lastPopulate;
+    private long lastPopulate = System.nanoTime() - POPULATOR_RESCAN_NANOS;
 
     private void populateTick(boolean woken) {
         long now = System.nanoTime();
@@ -123,18 +125,20 @@ public final class VolumeManager implements AutoCloseable {
 
     /**
      * Blocks until every volume of the pod is set up (upstream WaitForAttachAndMount), and returns them by name.
-     * Refreshes the content of its remountable volumes and retries failed ones at once, as the pod is being synced.
-     * Gives up early — so a pod worker is not parked for minutes on a volume that cannot be set up — once every
-     * volume still missing has failed during this wait, with their errors; else after {@code timeout}, or when
-     * {@code cancelled} says so.
+     * Refreshes the content of its remountable volumes, as the pod is being synced; a changed pod retries its failed
+     * volumes at once, else they keep their back-off. Gives up early — so a pod worker is not parked for minutes on
+     * a volume that cannot be set up — once every volume still missing has failed during this wait or waits out a
+     * back-off, with their errors; else after {@code timeout}, or when {@code cancelled} says so.
      */
     public Map<String, MountedVolume> waitForAttachAndMount(Pod pod, Duration timeout, BooleanSupplier cancelled)
             throws VolumeException, InterruptedException {
         String uid = pod.getMetadata().getUid();
         long start = System.nanoTime();
-        populator.addPod(pod);
+        if (populator.addPod(pod)) {
+            errors.resetBackoff(uid);
+        }
         desired.markRemount(uid);
-        errors.resetBackoff(uid);
+        desired.touch(uid);
         reconcilerThread.wake();
         PodVolumes want = desired.pod(uid).orElseThrow(() -> new VolumeException("pod is terminating: no volumes are set up for it"));
         if (!want.unsupported().isEmpty()) {
@@ -145,30 +149,32 @@ public final class VolumeManager implements AutoCloseable {
         while (true) {
             Map<String, Mounted> have = actual.volumes(uid);
             List<String> missing = new ArrayList<>();
-            for (String name : want.volumes().keySet()) {
+            want.volumes().forEach((name, v) -> {
                 Mounted m = have.get(name);
-                if (m == null || m.reconstructed()) {
+                if (m == null || m.reconstructed() || !m.pluginName().equals(v.plugin().name())) {
                     missing.add(name);
                 }
-            }
+            });
             if (missing.isEmpty()) {
                 return mountedVolumes(uid);
             }
+            long now = System.nanoTime();
             Map<String, VolumeErrors.Failure> failures = errors.failures(uid);
             List<String> failed = new ArrayList<>();
             for (String name : missing) {
                 VolumeErrors.Failure f = failures.get(name);
-                if (f != null && f.atNanos() - start >= 0) {
+                if (f != null && (f.atNanos() - start >= 0 || f.retryAtNanos() - now > RETRY_SOON_NANOS)) {
                     failed.add(f.message());
                 }
             }
             if (failed.size() == missing.size()) {
                 throw new VolumeException(String.join("; ", failed));
             }
-            long left = deadline - System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
-                throw new VolumeException("unmounted volumes=" + missing + ", unattached volumes=[], failed to process volumes="
-                        + want.unsupported().keySet() + ": timed out waiting for the condition"
+                // upstream's words, lists as Go prints them
+                throw new VolumeException("unmounted volumes=[" + String.join(" ", missing) + "], unattached volumes=[],"
+                        + " failed to process volumes=[]: timed out waiting for the condition"
                         + (failed.isEmpty() ? "" : ": " + String.join("; ", failed)));
             }
             if (cancelled.getAsBoolean()) {
@@ -189,14 +195,17 @@ public final class VolumeManager implements AutoCloseable {
         return out;
     }
 
-    /** Blocks until none of the pod's volumes is set up any more (upstream WaitForUnmount). */
+    /**
+     * Blocks until none of the pod's volumes is set up any more and none is wanted (upstream WaitForUnmount), so
+     * nothing sets one up again in a directory being removed.
+     */
     public void waitForUnmount(String uid, Duration timeout) throws VolumeException, InterruptedException {
         populatorThread.wake();
         long deadline = System.nanoTime() + timeout.toNanos();
         long seen = actual.version();
         while (true) {
             Map<String, Mounted> have = actual.volumes(uid);
-            if (have.isEmpty()) {
+            if (have.isEmpty() && desired.pod(uid).isEmpty()) {
                 return;
             }
             long left = deadline - System.nanoTime();
@@ -209,9 +218,10 @@ public final class VolumeManager implements AutoCloseable {
         }
     }
 
-    /** True while the pod has volumes wanted or set up: its directory must stay. */
+    /** True while the pod has volumes wanted or set up, or subPath binds: its directory must stay. */
     public boolean podHasVolumes(String uid) {
-        return desired.pod(uid).map(p -> !p.volumes().isEmpty()).orElse(false) || !actual.volumes(uid).isEmpty();
+        return desired.pod(uid).map(p -> !p.volumes().isEmpty()).orElse(false) || !actual.volumes(uid).isEmpty()
+                || java.nio.file.Files.isDirectory(paths.podSubPathsDir(uid));
     }
 
     /** The pod's volume errors by volume name (the latest failure of each), for its status. */

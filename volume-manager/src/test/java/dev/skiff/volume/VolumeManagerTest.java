@@ -65,6 +65,22 @@ class VolumeManagerTest {
     }
 
     @Test
+    void aVolumeBackingOffIsReportedWithoutWaitingForItsRetry() throws Exception {
+        dirs.failing.put("scratch", "hostPath type check failed: /x is not a directory");
+        Pod pod = FakePodState.pod("u1", List.of("scratch"), List.of());
+        podState.pods.put("u1", pod);
+        assertThrows(VolumeException.class, () -> manager.waitForAttachAndMount(pod, Duration.ofMinutes(2), () -> false));
+        int attempts = dirs.setUps.size();
+        // the same pod synced again: its retry is not due yet, so the wait reports the last error at once
+        long start = System.nanoTime();
+        VolumeException e = assertThrows(VolumeException.class,
+                () -> manager.waitForAttachAndMount(pod, Duration.ofMinutes(2), () -> false));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(1500)) < 0);
+        assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
+        assertTrue(dirs.setUps.size() <= attempts + 1, "no retry storm: " + dirs.setUps);
+    }
+
+    @Test
     void unsupportedVolumeFailsAtOnce() {
         Pod pod = new PodBuilder(FakePodState.pod("u1", List.of(), List.of())).editSpec().addNewVolume().withName("n")
                 .withNewNfs().withServer("x").withPath("/").endNfs().endVolume().endSpec().build();

@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.kuberuntime;
 
+import dev.skiff.volume.plugin.VolumeDirs;
 import io.fabric8.kubernetes.api.model.HostAlias;
 
 import java.io.IOException;
@@ -65,7 +66,7 @@ public final class EtcHosts {
 
     /** Writes {@code <podDir>/etc-hosts} atomically (temp file, fsync, rename), mode 0644; returns its path. */
     public static Path write(Path podDir, String content) throws IOException {
-        Files.createDirectories(podDir);
+        VolumeDirs.mkdirs(podDir, VolumeDirs.PRIVATE_DIR_MODE);
         Path target = podDir.resolve(FILE_NAME);
         Path tmp = Files.createTempFile(podDir, "." + FILE_NAME + ".", ".tmp");
         try {

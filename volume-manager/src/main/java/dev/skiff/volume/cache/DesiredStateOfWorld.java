@@ -52,6 +52,8 @@ public final class DesiredStateOfWorld {
     public synchronized boolean addPod(Pod pod) {
         String uid = pod.getMetadata().getUid();
         PodVolumes old = pods.get(uid);
+        // identity, not equals: the kubelet hands out one Pod object per version of a pod (a new object is a new
+        // version), and comparing whole pods every rescan would cost more than it saves
         if (old != null && old.pod() == pod) {
             return false;
         }
@@ -98,6 +100,13 @@ public final class DesiredStateOfWorld {
         }
         if (any) {
             pods.put(uid, new PodVolumes(p.pod(), next, p.unsupported()));
+            dirty.add(uid);
+        }
+    }
+
+    /** Marks the pod dirty, so the reconciler looks at it in its next pass (e.g. to retry a failed volume). */
+    public synchronized void touch(String uid) {
+        if (pods.containsKey(uid)) {
             dirty.add(uid);
         }
     }

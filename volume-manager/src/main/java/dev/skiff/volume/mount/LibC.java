@@ -75,6 +75,8 @@ public interface LibC extends Library {
 
     int fchmod(int fd, int mode) throws LastErrorException;
 
+    int chmod(String path, int mode) throws LastErrorException;
+
     int close(int fd) throws LastErrorException;
 
     /** statx(2): its buffer layout is the same on every architecture, unlike struct stat. */

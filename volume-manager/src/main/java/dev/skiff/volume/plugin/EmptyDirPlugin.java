@@ -1,5 +1,6 @@
 package dev.skiff.volume.plugin;
 
+import dev.skiff.volume.NodeResources;
 import dev.skiff.volume.VolumeException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
@@ -11,11 +12,12 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * {@code emptyDir} (upstream pkg/volume/emptydir): a directory in the pod's volume dir, or with
- * {@code medium: Memory} a tmpfs whose size is the sizeLimit (else the pod's memory limit when every container has
- * one, else the kernel's default), so a write past it fails inside the container.
+ * {@code medium: Memory} a tmpfs sized as upstream sizes it (see {@link #tmpfsSize}), so a write past it fails
+ * inside the container.
  */
 public final class EmptyDirPlugin implements VolumePlugin {
     public static final String NAME = "kubernetes.io/empty-dir";
@@ -25,9 +27,11 @@ public final class EmptyDirPlugin implements VolumePlugin {
     static final int TMPFS_MODE = 01777;
 
     private final VolumeDirs dirs;
+    private final long allocatableMemory;
 
-    public EmptyDirPlugin(VolumeDirs dirs) {
+    public EmptyDirPlugin(VolumeDirs dirs, NodeResources node) {
         this.dirs = dirs;
+        this.allocatableMemory = node.allocatableMemoryBytes();
     }
 
     @Override
@@ -52,8 +56,16 @@ public final class EmptyDirPlugin implements VolumePlugin {
                     throw new VolumeException("cannot create the emptyDir directory: " + e.getMessage(), e);
                 }
             }
-            case "Memory" -> dirs.ensureTmpfs(spec.dir(), tmpfsSize(spec.pod(), source), TMPFS_MODE);
+            case "Memory" -> dirs.ensureTmpfs(spec.dir(), tmpfsSize(spec.pod(), source, allocatableMemory), TMPFS_MODE);
             default -> throw new VolumeException("emptyDir medium \"" + medium + "\" is not supported (use \"\" or \"Memory\")");
+        }
+        Optional<Long> fsGroup = VolumeOwnership.fsGroup(spec.pod());
+        if (fsGroup.isPresent()) {
+            try {
+                VolumeOwnership.apply(spec.dir(), fsGroup.get(), false);
+            } catch (IOException e) {
+                throw new VolumeException("cannot set the emptyDir's group to fsGroup " + fsGroup.get() + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -62,12 +74,31 @@ public final class EmptyDirPlugin implements VolumePlugin {
         dirs.remove(dir);
     }
 
-    /** sizeLimit; else the pod's memory limit when every container has one (upstream SizeMemoryBackedVolumes); 0 = default. */
+    /** {@link #tmpfsSize(Pod, EmptyDirVolumeSource, long)} without the node's allocatable memory. */
     static long tmpfsSize(Pod pod, EmptyDirVolumeSource source) {
-        long limit = bytes(source.getSizeLimit());
-        if (limit > 0) {
-            return limit;
+        return tmpfsSize(pod, source, 0);
+    }
+
+    /**
+     * Upstream SizeMemoryBackedVolumes: the node's allocatable memory, or the pod's memory limit when every
+     * container has one, or the sizeLimit when it is smaller; 0 (the kernel's default, half the RAM) when none is
+     * known.
+     */
+    static long tmpfsSize(Pod pod, EmptyDirVolumeSource source, long allocatable) {
+        long size = allocatable;
+        long podLimit = podMemoryLimit(pod);
+        if (podLimit > 0) {
+            size = podLimit;
         }
+        long sizeLimit = bytes(source.getSizeLimit());
+        if (sizeLimit > 0 && (size <= 0 || sizeLimit < size)) {
+            size = sizeLimit;
+        }
+        return size;
+    }
+
+    /** The sum of the containers' memory limits, or 0 when one has none. */
+    private static long podMemoryLimit(Pod pod) {
         long sum = 0;
         for (Container c : pod.getSpec().getContainers()) {
             Quantity q = c.getResources() == null || c.getResources().getLimits() == null ? null

@@ -91,8 +91,11 @@ public final class HostPathPlugin implements VolumePlugin {
                 case "BlockDevice" -> requireFormat(path, S_IFBLK, "is not a block device");
                 default -> throw new VolumeException(type + " is an invalid volume type");
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new VolumeException("hostPath type check failed: " + path + ": no such file or directory"
+                    + (e.getFile() != null && !e.getFile().equals(path.toString()) ? " (" + e.getFile() + ")" : ""), e);
         } catch (IOException e) {
-            throw new VolumeException("hostPath type check failed: " + path + ": " + e.getMessage(), e);
+            throw new VolumeException("hostPath type check failed: " + path + ": " + e, e);
         }
     }
 

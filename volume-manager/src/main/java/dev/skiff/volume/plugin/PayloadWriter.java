@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 
 /** Writes an API-data volume's files with the atomic writer and says so in one log line when they changed. */
 final class PayloadWriter {
@@ -23,7 +24,17 @@ final class PayloadWriter {
     static boolean write(VolumeSpec spec, Map<String, FileProjection> payload, String source) throws VolumeException {
         String context = "pod " + spec.podRef() + " (" + spec.podUid() + "): volume \"" + spec.name() + "\"";
         try {
-            boolean changed = new AtomicWriter(spec.dir(), context).write(payload);
+            Optional<Long> fsGroup = VolumeOwnership.fsGroup(spec.pod());
+            boolean changed = new AtomicWriter(spec.dir(), context).write(payload,
+                    tsDir -> {
+                        if (fsGroup.isPresent()) {
+                            VolumeOwnership.apply(tsDir, fsGroup.get(), true);
+                        }
+                    });
+            if (fsGroup.isPresent()) {
+                // the volume's own directory and its links (..data, the visible names), as upstream's SetVolumeOwnership
+                VolumeOwnership.applyShallow(spec.dir(), fsGroup.get(), true);
+            }
             if (changed) {
                 log.info("{}: {} written ({} {})", context, source, payload.size(), payload.size() == 1 ? "file" : "files");
             }

@@ -12,7 +12,7 @@ public final class StandardPlugins {
 
     public static List<VolumePlugin> create(VolumeDirs dirs, VolumeObjects objects, NodeResources node) {
         return List.of(
-                new EmptyDirPlugin(dirs),
+                new EmptyDirPlugin(dirs, node),
                 new HostPathPlugin(),
                 new ConfigMapPlugin(dirs, objects),
                 new SecretPlugin(dirs, objects),

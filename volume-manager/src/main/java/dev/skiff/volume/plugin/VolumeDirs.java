@@ -21,6 +21,8 @@ import java.util.Set;
 public final class VolumeDirs {
     /** Stacked mounts at one point are peeled one by one; more than this and something else keeps mounting. */
     private static final int MAX_STACKED_MOUNTS = 16;
+    /** Upstream's mode for the root, pod, volumes and plugin directories: no access for other users. */
+    public static final int PRIVATE_DIR_MODE = 0750;
 
     private final Mounter mounter;
 
@@ -32,16 +34,42 @@ public final class VolumeDirs {
         return mounter;
     }
 
-    /** {@code mkdir -p}, then the exact permission bits (the umask would narrow them) on the last component. */
+    /** {@code mkdir -p} of the parents (those it makes: 0750), then the exact permission bits on {@code dir}. */
     public static void ensureDir(Path dir, int mode) throws IOException {
-        Files.createDirectories(dir);
+        mkdirs(dir.getParent(), PRIVATE_DIR_MODE);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(dir);
+        }
+        Files.setPosixFilePermissions(dir, permissions(mode));
+    }
+
+    /**
+     * {@code mkdir -p} where every directory it makes gets exactly {@code mode} (the umask would widen nothing but
+     * could narrow it); existing ones are left as they are, as upstream's MkdirAll does.
+     */
+    public static void mkdirs(Path dir, int mode) throws IOException {
+        if (dir == null || Files.isDirectory(dir)) {
+            return;
+        }
+        mkdirs(dir.getParent(), mode);
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (Files.isDirectory(dir)) {
+                return; // made by another thread since
+            }
+            throw e;
+        }
         Files.setPosixFilePermissions(dir, permissions(mode));
     }
 
     /** A tmpfs at {@code dir} unless one is mounted there already (so a restart adopts it, never mounts twice). */
     public void ensureTmpfs(Path dir, long sizeBytes, int dirMode) throws VolumeException {
         try {
-            Files.createDirectories(dir);
+            mkdirs(dir.getParent(), PRIVATE_DIR_MODE);
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(dir);
+            }
             if (mounter.isMountPoint(dir)) {
                 return;
             }
@@ -82,8 +110,11 @@ public final class VolumeDirs {
         }
     }
 
-    /** Deletes a tree that lies on one filesystem; a directory on another device (a mount we missed) stops it. */
-    static void deleteTree(Path root) throws IOException {
+    /**
+     * Deletes a tree that lies on one filesystem, never following a symlink; a directory on another device (a mount
+     * somebody missed) stops it with an IOException before anything in it is deleted.
+     */
+    public static void deleteTree(Path root) throws IOException {
         Object rootDev = Files.getAttribute(root, "unix:dev", LinkOption.NOFOLLOW_LINKS);
         Files.walkFileTree(root, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
             @Override

@@ -123,6 +123,8 @@ public final class Reconciler {
                 podRefs.remove(uid);
                 if (containersGone) {
                     cleanPodLeftovers(uid);
+                } else if (Files.isDirectory(paths.podSubPathsDir(uid))) {
+                    later(uid, now + RECHECK_NANOS); // its subPath binds go once its containers have
                 }
             }
             return;
@@ -130,6 +132,9 @@ public final class Reconciler {
         PodVolumes pod = want.get();
         for (VolumeToMount v : pod.volumes().values()) {
             Mounted m = actual.volume(uid, v.name()).orElse(null);
+            if (m != null && !m.pluginName().equals(v.plugin().name())) {
+                continue; // the same name, another kind of volume: the old one goes first (above), once unused
+            }
             boolean refresh = m != null && (m.reconstructed()
                     || (v.plugin().requiresRemount() && m.generation() < v.generation()));
             if (m != null && !refresh) {
@@ -153,14 +158,9 @@ public final class Reconciler {
             long retryAt = errors.fail(uid, v.name(), msg, now);
             later(uid, retryAt);
             log.warn("pod {} ({}): {}", v.spec().podRef(), uid, msg);
-            if (before != null && before.reconstructed()) {
-                // it was set up by the run before ours and containers may be using it: it stays usable, as it is,
-                // while the refresh is retried (upstream keeps reconstructed volumes mounted too)
-                actual.markMounted(new Mounted(uid, v.name(), plugin.name(), v.spec().dir(), plugin.path(v.spec()),
-                        plugin.readOnly(), 0));
-            } else {
-                actual.poke();
-            }
+            // a reconstructed volume stays as it is (running containers may use it; it is not torn down while
+            // wanted) but does not count as set up, so no new container starts on it (upstream: "uncertain")
+            actual.poke();
             return;
         }
         boolean hadFailed = errors.failures(uid).containsKey(v.name());

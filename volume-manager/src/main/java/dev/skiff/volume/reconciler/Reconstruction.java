@@ -34,11 +34,17 @@ public final class Reconstruction {
         this.plugins = plugins;
     }
 
-    /** Adds what is on disk to {@code actual}; returns the pod uids that have volumes. */
+    /**
+     * Adds what is on disk to {@code actual}; returns the pod uids that have volumes or subPath binds (a hostPath
+     * volume leaves no directory of its own, only its subPath binds), for the reconciler to look at.
+     */
     public Set<String> reconstruct(ActualStateOfWorld actual) {
         Set<String> uids = new LinkedHashSet<>();
         for (Path podDir : list(paths.podsDir())) {
             String uid = podDir.getFileName().toString();
+            if (Files.isDirectory(paths.podSubPathsDir(uid))) {
+                uids.add(uid);
+            }
             for (Path pluginDir : list(paths.podVolumesDir(uid))) {
                 String pluginName = VolumePaths.unescapePluginName(pluginDir.getFileName().toString());
                 Optional<VolumePlugin> plugin = plugins.byName(pluginName);

@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -80,6 +82,20 @@ public final class AtomicWriter {
      * @throws IOException              when the directory is missing or the disk refuses
      */
     public boolean write(Map<String, FileProjection> payload) throws IOException {
+        return write(payload, dir -> { });
+    }
+
+    /** Sets ownership or modes on a freshly written timestamped directory before it becomes visible. */
+    @FunctionalInterface
+    public interface SetPerms {
+        void apply(Path timestampDir) throws IOException;
+    }
+
+    /**
+     * {@link #write(Map)}, with {@code setPerms} run on the new timestamped directory before the swap (upstream's
+     * setPerms: e.g. the pod's fsGroup), so readers never see the files with other owners or modes.
+     */
+    public boolean write(Map<String, FileProjection> payload, SetPerms setPerms) throws IOException {
         Map<String, FileProjection> clean = validate(payload);
         if (!Files.isDirectory(targetDir, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(targetDir.toString(), null, "the volume directory does not exist");
@@ -95,7 +111,7 @@ public final class AtomicWriter {
 
         String newTs = oldTs;
         if (shouldWrite) {
-            newTs = swapIn(clean);
+            newTs = swapIn(clean, setPerms);
         }
         boolean linksChanged = createUserVisibleLinks(clean);
         afterStep.accept("visible");
@@ -113,12 +129,13 @@ public final class AtomicWriter {
     }
 
     /** Writes a new timestamped dir and makes {@code ..data} point at it; returns its name. */
-    private String swapIn(Map<String, FileProjection> clean) throws IOException {
+    private String swapIn(Map<String, FileProjection> clean, SetPerms setPerms) throws IOException {
         Path tsDir = newTimestampDir();
         String tsName = tsDir.getFileName().toString();
         Path tmpLink = targetDir.resolve(NEW_DATA_DIR);
         try {
             writePayload(clean, tsDir);
+            setPerms.apply(tsDir);
             afterStep.accept("written");
             // a ..data_tmp left by a write that died between symlink and rename
             if (Files.isSymbolicLink(tmpLink)) {
@@ -286,13 +303,23 @@ public final class AtomicWriter {
         return dir;
     }
 
-    /** Every file with its exact mode (chmod after create: the umask narrows the mode given to open(2)). */
+    /**
+     * Every file with its exact mode: created with it (so a 0400 secret is never readable by others, even for a
+     * moment), then chmod'ed to it (the umask may have narrowed it).
+     */
     private static void writePayload(Map<String, FileProjection> payload, Path dir) throws IOException {
         for (var e : payload.entrySet()) {
             Path file = dir.resolve(e.getKey());
             makeDirs(dir, file.getParent());
-            Files.write(file, e.getValue().data(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            Files.setPosixFilePermissions(file, permissions(e.getValue().mode()));
+            var perms = permissions(e.getValue().mode());
+            try (var out = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(perms))) {
+                ByteBuffer data = ByteBuffer.wrap(e.getValue().data());
+                while (data.hasRemaining()) {
+                    out.write(data);
+                }
+            }
+            Files.setPosixFilePermissions(file, perms);
         }
     }
 

@@ -159,15 +159,19 @@ class ReconcilerTest {
     }
 
     @Test
-    void reconstructedVolumeThatFailsToRefreshStaysUsable() {
+    void reconstructedVolumeThatFailsToRefreshStaysButIsNotReadyForNewContainers() {
         actual.markMounted(new Mounted("u1", "conf", "test/data", paths.volumeDir("u1", "test/data", "conf"),
                 paths.volumeDir("u1", "test/data", "conf"), true, Mounted.RECONSTRUCTED));
         data.failing.put("conf", "configmap \"conf\" not found");
         add("u1", List.of(), List.of("conf"));
         reconciler.reconcile();
         Mounted m = actual.volume("u1", "conf").orElseThrow();
-        assertFalse(m.reconstructed());
-        assertTrue(dirs.tearDowns.isEmpty() && data.tearDowns.isEmpty());
+        assertTrue(m.reconstructed(), "stays uncertain until a setUp succeeds");
+        assertTrue(dirs.tearDowns.isEmpty() && data.tearDowns.isEmpty(), "a wanted volume is never torn down");
+        data.failing.clear();
+        now.addAndGet(600_000_000L);
+        reconciler.reconcile();
+        assertFalse(actual.volume("u1", "conf").orElseThrow().reconstructed());
     }
 
     @Test

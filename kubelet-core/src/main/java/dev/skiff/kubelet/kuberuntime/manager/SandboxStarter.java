@@ -11,6 +11,7 @@ import dev.skiff.kubelet.kuberuntime.NodeFacts;
 import dev.skiff.kubelet.kuberuntime.SandboxConfigFactory;
 import dev.skiff.kubelet.kuberuntime.actions.ImagePuller;
 import dev.skiff.kubelet.status.CriPodView;
+import dev.skiff.volume.plugin.VolumeDirs;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +41,9 @@ public final class SandboxStarter {
         PodSandboxConfig config = config(pod, attempt);
         try {
             Path podDir = node.podDir(pod.getMetadata().getUid());
-            Files.createDirectories(podDir.resolve("volumes"));
-            Files.createDirectories(podDir.resolve("plugins"));
+            // 0750 as upstream's makePodDataDirs: other users of the host have no business in a pod's files
+            VolumeDirs.mkdirs(podDir.resolve("volumes"), VolumeDirs.PRIVATE_DIR_MODE);
+            VolumeDirs.mkdirs(podDir.resolve("plugins"), VolumeDirs.PRIVATE_DIR_MODE);
             Files.createDirectories(Path.of(config.getLogDirectory()));
         } catch (IOException e) {
             throw new SandboxException("Failed to create pod directories: " + e.getMessage());
