@@ -132,9 +132,11 @@ public final class Kubelet implements AutoCloseable {
             }
         });
         AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
+        AtomicReference<GenericPleg> plegRef = new AtomicReference<>();
         PodManager pods = new PodManager();
         Mounter mounter = new LinuxMounter();
-        VolumeManager volumes = new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods, workersRef::get),
+        VolumeManager volumes = new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods, workersRef::get,
+                () -> plegRef.get() == null ? null : plegRef.get().pods()),
                 mounter, StandardPlugins.create(new VolumeDirs(mounter), volumeObjects(objects),
                 new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes())));
         volumesRef.set(volumes);
@@ -171,6 +173,7 @@ public final class Kubelet implements AutoCloseable {
         GenericPleg pleg = new GenericPleg(cri.runtime());
         closeInReverse.add(pleg);
         pleg.start();
+        plegRef.set(pleg);
 
         PodConfig config = new PodConfig();
         Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE) : Set.of();
