@@ -1,0 +1,19 @@
+package dev.skiff.volume.pv;
+
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+
+import java.util.List;
+import java.util.Set;
+
+/** The storage objects the kubelet's sources define, and which claims its pods use. Read-only snapshots. */
+public interface StorageObjects {
+    List<PersistentVolume> persistentVolumes();
+
+    List<PersistentVolumeClaim> persistentVolumeClaims();
+
+    List<StorageClassSpec> storageClasses();
+
+    /** {@code namespace/name} of every claim an admitted pod's volumes name (for WaitForFirstConsumer, protection). */
+    Set<String> claimsInUse();
+}
