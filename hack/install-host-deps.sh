@@ -20,6 +20,8 @@ need maven            command -v mvn
 need default-jdk-headless command -v javac
 need iproute2         command -v ip
 need procps           command -v ps
+need e2fsprogs        command -v mkfs.ext4             # persistent volumes: mkfs on loop devices
+need util-linux       command -v blkid                 # blkid, losetup
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
