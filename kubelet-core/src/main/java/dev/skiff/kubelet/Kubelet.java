@@ -41,7 +41,11 @@ import dev.skiff.volume.mount.LinuxMounter;
 import dev.skiff.volume.mount.Mounter;
 import dev.skiff.volume.plugin.StandardPlugins;
 import dev.skiff.volume.plugin.VolumeDirs;
+import dev.skiff.volume.pv.PersistentVolumeController;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ListMeta;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimList;
+import io.fabric8.kubernetes.api.model.PersistentVolumeList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import org.slf4j.Logger;
@@ -55,6 +59,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -125,10 +130,15 @@ public final class Kubelet implements AutoCloseable {
                 node.podLogsDir());
 
         AtomicReference<VolumeManager> volumesRef = new AtomicReference<>();
+        AtomicReference<PersistentVolumeController> claimsRef = new AtomicReference<>();
         ObjectStore objects = new ObjectStore(() -> {
             VolumeManager v = volumesRef.get();
             if (v != null) {
                 v.objectsChanged(); // configMap and secret volumes pick up the change
+            }
+            PersistentVolumeController pv = claimsRef.get();
+            if (pv != null) {
+                pv.objectsChanged(); // claims bind, volumes are provisioned or released now
             }
         });
         AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
@@ -165,6 +175,13 @@ public final class Kubelet implements AutoCloseable {
         volumes.onVolumeRecovered(uid -> queue.enqueue(uid, clock.instant(), Duration.ZERO));
         volumes.start();
 
+        AtomicReference<SyncLoop> loopRef = new AtomicReference<>();
+        PersistentVolumeController claims = new PersistentVolumeController(rootDir, new KubeletStorageObjects(objects, pods,
+                () -> loopRef.get() != null && loopRef.get().sourcesReady()));
+        claims.start();
+        claimsRef.set(claims);
+        closeInReverse.add(claims);
+
         ContainerLogManager logs = new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
                 c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock);
         closeInReverse.add(logs);
@@ -183,6 +200,7 @@ public final class Kubelet implements AutoCloseable {
                 new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock);
         closeInReverse.add(loop);
         loop.start();
+        loopRef.set(loop);
 
         Optional<FileSource> files = Optional.empty();
         if (s.staticPodPath().isPresent()) {
@@ -209,7 +227,7 @@ public final class Kubelet implements AutoCloseable {
         if (c.readOnlyPort() > 0) {
             InetSocketAddress at = new InetSocketAddress(readOnlyBindAddress(c.address()), c.readOnlyPort());
             try {
-                readOnly = KubeletServer.start(at, checks, statuses::pods, errors);
+                readOnly = KubeletServer.start(at, checks, statuses::pods, errors, storageLists(claims));
             } catch (IOException e) {
                 throw new KubeletStartException("cannot serve the read-only port on " + at + ": " + e.getMessage()
                         + " (another kubelet running? pick a free --read-only-port, or 0 to turn it off)", e);
@@ -226,6 +244,15 @@ public final class Kubelet implements AutoCloseable {
             }
         }
         log.info("kubelet started on node {}", s.nodeName());
+    }
+
+    /** {@code /persistentvolumes} and {@code /persistentvolumeclaims}: the objects with Skiff's own status. */
+    private static Map<String, Supplier<?>> storageLists(PersistentVolumeController claims) {
+        return Map.of(
+                "/persistentvolumes", () -> new PersistentVolumeList("v1", new ArrayList<>(claims.persistentVolumes()),
+                        "PersistentVolumeList", new ListMeta()),
+                "/persistentvolumeclaims", () -> new PersistentVolumeClaimList("v1",
+                        new ArrayList<>(claims.persistentVolumeClaims()), "PersistentVolumeClaimList", new ListMeta()));
     }
 
     private static VolumeObjects volumeObjects(ObjectStore store) {

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,16 +48,18 @@ public final class KubeletServer implements AutoCloseable {
     private final List<Supplier<Optional<String>>> checks;
     private final Supplier<List<Pod>> pods;
     private final Supplier<List<ManifestError>> manifestErrors;
+    private final Map<String, Supplier<?>> lists;
     private final Object inFlightLock = new Object();
     private int inFlight;
     private final InetSocketAddress address;
 
     private KubeletServer(HttpServer server, List<Supplier<Optional<String>>> checks, Supplier<List<Pod>> pods,
-                          Supplier<List<ManifestError>> manifestErrors) {
+                          Supplier<List<ManifestError>> manifestErrors, Map<String, Supplier<?>> lists) {
         this.server = server;
         this.checks = List.copyOf(checks);
         this.pods = pods;
         this.manifestErrors = manifestErrors;
+        this.lists = Map.copyOf(lists);
         this.address = server.getAddress();
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
@@ -79,13 +82,23 @@ public final class KubeletServer implements AutoCloseable {
     public static KubeletServer start(InetSocketAddress address, List<Supplier<Optional<String>>> checks,
                                       Supplier<List<Pod>> pods, Supplier<List<ManifestError>> manifestErrors)
             throws IOException {
+        return start(address, checks, pods, manifestErrors, Map.of());
+    }
+
+    /**
+     * {@link #start(InetSocketAddress, List, Supplier, Supplier)} with more read-only endpoints: path (e.g.
+     * {@code /persistentvolumes}) → what it answers, as JSON (e.g. a v1 PersistentVolumeList).
+     */
+    public static KubeletServer start(InetSocketAddress address, List<Supplier<Optional<String>>> checks,
+                                      Supplier<List<Pod>> pods, Supplier<List<ManifestError>> manifestErrors,
+                                      Map<String, Supplier<?>> lists) throws IOException {
         // The JDK server leaves Nagle on: a keep-alive client then waits ~40 ms for each response's delayed ACK.
         // Read once, when the JDK's server config class loads, so set before the first server is created.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
         HttpServer server = HttpServer.create(address, 0);
-        KubeletServer ks = new KubeletServer(server, checks, pods, manifestErrors);
+        KubeletServer ks = new KubeletServer(server, checks, pods, manifestErrors, lists);
         server.start();
         log.info("Kubelet read-only server listening on {}", ks.address());
         return ks;
@@ -125,7 +138,8 @@ public final class KubeletServer implements AutoCloseable {
     private void route(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String method = ex.getRequestMethod();
-        boolean known = path.equals("/healthz") || path.equals("/pods") || path.equals("/manifests/errors");
+        boolean known = path.equals("/healthz") || path.equals("/pods") || path.equals("/manifests/errors")
+                || lists.containsKey(path);
         if (!known) {
             send(ex, 404, "text/plain; charset=utf-8", "404 page not found\n");
             return;
@@ -141,7 +155,8 @@ public final class KubeletServer implements AutoCloseable {
                 PodList list = new PodList("v1", new ArrayList<>(pods.get()), "PodList", new ListMeta());
                 send(ex, 200, "application/json", json.writeValueAsString(list));
             }
-            default -> send(ex, 200, "application/json", json.writeValueAsString(manifestErrors.get()));
+            case "/manifests/errors" -> send(ex, 200, "application/json", json.writeValueAsString(manifestErrors.get()));
+            default -> send(ex, 200, "application/json", json.writeValueAsString(lists.get(path).get()));
         }
     }
 

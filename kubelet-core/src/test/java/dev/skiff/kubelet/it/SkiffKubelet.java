@@ -185,6 +185,25 @@ public final class SkiffKubelet implements AutoCloseable {
         }
     }
 
+    /** {@code GET /persistentvolumes}. */
+    public io.fabric8.kubernetes.api.model.PersistentVolumeList persistentVolumes() {
+        return read("/persistentvolumes", io.fabric8.kubernetes.api.model.PersistentVolumeList.class);
+    }
+
+    /** {@code GET /persistentvolumeclaims}. */
+    public io.fabric8.kubernetes.api.model.PersistentVolumeClaimList persistentVolumeClaims() {
+        return read("/persistentvolumeclaims", io.fabric8.kubernetes.api.model.PersistentVolumeClaimList.class);
+    }
+
+    private <T> T read(String path, Class<T> type) {
+        String body = getOk(path);
+        try {
+            return json.readValue(body, type);
+        } catch (IOException e) {
+            throw new AssertionError("GET " + path + " is no " + type.getSimpleName() + ": " + e + "\n" + body, e);
+        }
+    }
+
     /** The pod named {@code <manifestName>-<node>} from {@code /pods}, if listed. */
     public Optional<Pod> pod(String manifestName) {
         String name = podName(manifestName);

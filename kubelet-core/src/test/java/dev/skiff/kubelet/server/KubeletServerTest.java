@@ -54,6 +54,17 @@ class KubeletServerTest {
     }
 
     @Test
+    void extraListEndpointsAnswerJsonAndOthersStay404() throws Exception {
+        server = KubeletServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), List.of(), List::of,
+                List::of, java.util.Map.of("/persistentvolumes", () -> java.util.Map.of("kind", "PersistentVolumeList")));
+        HttpResponse<String> r = send("GET", "/persistentvolumes");
+        assertEquals(200, r.statusCode());
+        assertEquals("{\"kind\":\"PersistentVolumeList\"}", r.body());
+        assertEquals(404, send("GET", "/persistentvolumeclaims").statusCode());
+        assertEquals(405, send("POST", "/persistentvolumes").statusCode());
+    }
+
+    @Test
     void healthzOkThenFailingWithTheReason() throws Exception {
         start();
         HttpResponse<String> ok = send("GET", "/healthz");

@@ -16,4 +16,12 @@ public interface StorageObjects {
 
     /** {@code namespace/name} of every claim an admitted pod's volumes name (for WaitForFirstConsumer, protection). */
     Set<String> claimsInUse();
+
+    /**
+     * True once every source has delivered its objects. Until then a claim missing here may just not be read yet:
+     * nothing is bound, released or deleted (upstream's controller waits for its informers to sync).
+     */
+    default boolean synced() {
+        return true;
+    }
 }
