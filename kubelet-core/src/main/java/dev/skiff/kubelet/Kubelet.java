@@ -144,11 +144,17 @@ public final class Kubelet implements AutoCloseable {
         AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
         AtomicReference<GenericPleg> plegRef = new AtomicReference<>();
         PodManager pods = new PodManager();
+        AtomicReference<SyncLoop> loopRef = new AtomicReference<>();
+        PersistentVolumeController claims = new PersistentVolumeController(rootDir, new KubeletStorageObjects(objects, pods,
+                () -> loopRef.get() != null && loopRef.get().sourcesReady()));
+        claims.start();
+        claimsRef.set(claims);
+        closeInReverse.add(claims);
         Mounter mounter = new LinuxMounter();
         VolumeManager volumes = new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods, workersRef::get,
                 () -> plegRef.get() == null ? null : plegRef.get().pods()),
                 mounter, StandardPlugins.create(new VolumeDirs(mounter), volumeObjects(objects),
-                new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes())));
+                new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes()), new BoundClaims(claims), rootDir));
         volumesRef.set(volumes);
         closeInReverse.add(volumes);
 
@@ -175,12 +181,6 @@ public final class Kubelet implements AutoCloseable {
         volumes.onVolumeRecovered(uid -> queue.enqueue(uid, clock.instant(), Duration.ZERO));
         volumes.start();
 
-        AtomicReference<SyncLoop> loopRef = new AtomicReference<>();
-        PersistentVolumeController claims = new PersistentVolumeController(rootDir, new KubeletStorageObjects(objects, pods,
-                () -> loopRef.get() != null && loopRef.get().sourcesReady()));
-        claims.start();
-        claimsRef.set(claims);
-        closeInReverse.add(claims);
 
         ContainerLogManager logs = new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
                 c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock);

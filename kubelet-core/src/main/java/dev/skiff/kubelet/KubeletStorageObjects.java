@@ -10,11 +10,15 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -25,11 +29,14 @@ import java.util.function.BooleanSupplier;
  * restart, as a static pod's uid is.
  */
 final class KubeletStorageObjects implements StorageObjects {
+    private static final Logger log = LoggerFactory.getLogger(KubeletStorageObjects.class);
     private static final String DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
 
     private final ObjectStore store;
     private final PodManager pods;
     private final BooleanSupplier sourcesReady;
+    private Map<String, PersistentVolumeClaim> lastSeen = Map.of();
+    private final Set<String> protectedClaims = new HashSet<>();
 
     /** @param sourcesReady true once every pod source has delivered (the sync loop's sourcesReady) */
     KubeletStorageObjects(ObjectStore store, PodManager pods, BooleanSupplier sourcesReady) {
@@ -52,17 +59,38 @@ final class KubeletStorageObjects implements StorageObjects {
         return out;
     }
 
+    /**
+     * The claims of the manifest directory, plus those deleted from it that a pod still uses: they stay until their
+     * last pod is gone (upstream's kubernetes.io/pvc-protection finalizer), so the volume is not released under it.
+     */
     @Override
-    public List<PersistentVolumeClaim> persistentVolumeClaims() {
-        List<PersistentVolumeClaim> out = new ArrayList<>();
+    public synchronized List<PersistentVolumeClaim> persistentVolumeClaims() {
+        Map<String, PersistentVolumeClaim> now = new LinkedHashMap<>();
         for (HasMetadata o : store.list("PersistentVolumeClaim")) {
             PersistentVolumeClaim c = (PersistentVolumeClaim) o;
             if (c.getMetadata().getUid() == null || c.getMetadata().getUid().isEmpty()) {
                 c = new PersistentVolumeClaimBuilder(c).editMetadata().withUid(uid(c)).endMetadata().build();
             }
-            out.add(c);
+            now.put(key(c), c);
         }
-        return out;
+        Set<String> inUse = claimsInUse();
+        for (Map.Entry<String, PersistentVolumeClaim> e : lastSeen.entrySet()) {
+            if (!now.containsKey(e.getKey()) && inUse.contains(e.getKey())) {
+                if (protectedClaims.add(e.getKey())) {
+                    log.info("pvc {} was deleted but a pod still uses it: kept until its pods are gone (pvc-protection)",
+                            e.getKey());
+                }
+                now.put(e.getKey(), e.getValue());
+            }
+        }
+        protectedClaims.retainAll(inUse);
+        lastSeen = now;
+        return new ArrayList<>(now.values());
+    }
+
+    private static String key(PersistentVolumeClaim c) {
+        return (c.getMetadata().getNamespace() == null ? "default" : c.getMetadata().getNamespace()) + "/"
+                + c.getMetadata().getName();
     }
 
     @Override

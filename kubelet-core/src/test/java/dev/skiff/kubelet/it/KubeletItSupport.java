@@ -45,13 +45,21 @@ abstract class KubeletItSupport {
 
     @AfterEach
     void cleanUp() throws Exception {
+        // the kubelet first (else it restarts what goes), then the containers (they hold the volumes' mounts open),
+        // then the kubelet's directories with their mounts and loop devices
         try {
             if (kubelet != null) {
-                kubelet.close();
+                kubelet.killProcess();
             }
         } finally {
-            if (ns != null) {
-                TestDocker.removeNamespace(ns);
+            try {
+                if (ns != null) {
+                    TestDocker.removeNamespace(ns);
+                }
+            } finally {
+                if (kubelet != null) {
+                    kubelet.close();
+                }
             }
         }
     }

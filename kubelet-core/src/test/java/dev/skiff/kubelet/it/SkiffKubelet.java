@@ -3,6 +3,7 @@ package dev.skiff.kubelet.it;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.volume.block.LoopDevices;
 import dev.skiff.volume.mount.LinuxMounter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
@@ -324,13 +325,25 @@ public final class SkiffKubelet implements AutoCloseable {
         }
     }
 
-    /** Kills the kubelet if it still runs and removes the work dir (set -Dskiff.it.keep=true to keep it). */
-    @Override
-    public void close() throws InterruptedException {
+    /** Kills the kubelet (SIGKILL) if it still runs; its pods keep running. */
+    public void killProcess() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
         }
-        unmountAllUnder(workDir); // even when kept: a left mount would outlive the test
+    }
+
+    /**
+     * Kills the kubelet if it still runs and removes the work dir (set -Dskiff.it.keep=true to keep it). Remove the
+     * pods' containers before: a container's mount namespace holds its volumes (and their loop devices) open.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        killProcess();
+        // even when kept: a left mount would outlive the test. Volumes first, then the loop devices of persistent
+        // volumes (a backing file held open keeps the root dir's own bind mount busy), then that bind.
+        unmountAllUnder(workDir);
+        detachLoopDevicesUnder(workDir);
+        unmountAllUnder(workDir);
         if (Boolean.getBoolean("skiff.it.keep")) {
             return;
         }
@@ -366,6 +379,22 @@ public final class SkiffKubelet implements AutoCloseable {
             }
         } catch (IOException e) {
             System.err.println("cannot list mounts under " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Loop devices attached to backing files under {@code dir} (persistent volumes of pods still running). */
+    static void detachLoopDevicesUnder(Path dir) {
+        LoopDevices loops = new LoopDevices();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".img")).toList()) {
+                try {
+                    loops.detach(f);
+                } catch (IOException e) {
+                    System.err.println("cannot detach the loop device of " + f + ": " + e.getMessage());
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("cannot look for loop devices under " + dir + ": " + e);
         }
     }
 

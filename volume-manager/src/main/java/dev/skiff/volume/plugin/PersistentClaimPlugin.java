@@ -63,6 +63,7 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     private final Path mountInfo;
     /** Setting up a global mount and releasing unused ones must not interleave (a release could race a new bind). */
     private final Object globalLock = new Object();
+    private final ClaimUsers claimUsers = new ClaimUsers();
 
     public PersistentClaimPlugin(VolumeDirs dirs, ClaimVolumes claims, LoopDevices loops, Blkid blkid, Mkfs mkfs,
                                  Path rootDir) {
@@ -116,7 +117,18 @@ public final class PersistentClaimPlugin implements VolumePlugin {
             throw new VolumeException("volume \"" + spec.name() + "\" is a Block volume: use volumeDevices");
         }
         boolean readOnly = Boolean.TRUE.equals(source.getReadOnly());
+        boolean firstUse = claimUsers.claim(pv, spec.podUid(), spec.namespace() + "/" + claimName);
+        try {
+            mountClaim(spec, pv, pvName, readOnly);
+        } catch (VolumeException | RuntimeException e) {
+            if (firstUse) {
+                claimUsers.forget(pvName, spec.podUid()); // it never got the volume: it does not hold it
+            }
+            throw e;
+        }
+    }
 
+    private void mountClaim(VolumeSpec spec, PersistentVolume pv, String pvName, boolean readOnly) throws VolumeException {
         HostPathVolumeSource hostPath = pv.getSpec().getHostPath();
         if (hostPath != null) {
             Path p = absolute(pvName, hostPath.getPath());
@@ -155,6 +167,7 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     @Override
     public void tearDown(Path dir) throws VolumeException {
         dirs.remove(dir);
+        claimUsers.release(dir);
         try {
             releaseUnusedGlobalMounts();
         } catch (VolumeException e) {
