@@ -16,8 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Runs the few block tools (blkid, mkfs.*, losetup) as child processes: no shell, a timeout, both streams kept. */
-final class Commands {
+/** Runs the few system tools (blkid, mkfs.*, losetup, mount -t nfs) as child processes: no shell, a timeout, both streams kept. */
+public final class Commands {
     /** Where the tools live when the JVM's PATH lacks the sbin dirs. */
     private static final List<String> SBIN = List.of("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
@@ -28,21 +28,21 @@ final class Commands {
     }
 
     /** What a finished command left: its exit code and both streams. */
-    record Result(List<String> command, int exitCode, String stdout, String stderr) {
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
         /** stderr, else stdout, trimmed and cut short, for an exception message. */
-        String output() {
+        public String output() {
             String out = !stderr.isBlank() ? stderr.strip() : stdout.strip();
             return out.length() <= MAX_OUTPUT ? out : out.substring(0, MAX_OUTPUT) + "…";
         }
 
-        String describe() {
+        public String describe() {
             return "`" + String.join(" ", command) + "` exited " + exitCode
                     + (output().isEmpty() ? "" : ": " + output());
         }
     }
 
     /** The executable {@code name} on PATH or in the sbin dirs, if there is one. */
-    static Optional<Path> find(String name) {
+    public static Optional<Path> find(String name) {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
@@ -63,7 +63,7 @@ final class Commands {
     }
 
     /** {@link #find} or an exception saying the tool is missing. */
-    static Path require(String name) throws BlockDeviceException {
+    public static Path require(String name) throws BlockDeviceException {
         return find(name).orElseThrow(() -> new BlockDeviceException(name + " not found (looked on PATH and in "
                 + String.join(", ", SBIN) + ")"));
     }
@@ -72,7 +72,7 @@ final class Commands {
      * Runs {@code command} to completion, stdin closed. Any exit code is returned; a timeout kills the process and
      * throws, as does a failure to start it.
      */
-    static Result run(List<String> command, Duration timeout) throws BlockDeviceException {
+    public static Result run(List<String> command, Duration timeout) throws BlockDeviceException {
         String shown = "`" + String.join(" ", command) + "`";
         Process process;
         try {

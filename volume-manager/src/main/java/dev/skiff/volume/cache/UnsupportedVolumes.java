@@ -30,7 +30,7 @@ final class UnsupportedVolumes {
             kinds.addAll(v.getAdditionalProperties().keySet());
         }
         if (kinds.isEmpty()) {
-            return "the volume names no source (emptyDir, hostPath, configMap, secret, downwardAPI, projected, …)";
+            return "the volume names no source (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim, nfs, …)";
         }
         return String.join(", ", kinds) + " volumes are not supported";
     }

@@ -11,6 +11,7 @@ import dev.skiff.volume.mount.MountInfoParser;
 import dev.skiff.volume.mount.Mounter;
 import io.fabric8.kubernetes.api.model.HostPathVolumeSource;
 import io.fabric8.kubernetes.api.model.LocalVolumeSource;
+import io.fabric8.kubernetes.api.model.NFSVolumeSource;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -129,6 +130,14 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     }
 
     private void mountClaim(VolumeSpec spec, PersistentVolume pv, String pvName, boolean readOnly) throws VolumeException {
+        NFSVolumeSource nfs = pv.getSpec().getNfs();
+        if (nfs != null) {
+            // as upstream's nfs plugin: straight into the pod's directory, with the PV's mountOptions
+            List<String> options = pv.getSpec().getMountOptions() == null ? List.of() : pv.getSpec().getMountOptions();
+            NfsMount.mount(dirs.mounter(), nfs.getServer(), nfs.getPath(), spec.dir(), options,
+                    readOnly || Boolean.TRUE.equals(nfs.getReadOnly()));
+            return;
+        }
         HostPathVolumeSource hostPath = pv.getSpec().getHostPath();
         if (hostPath != null) {
             Path p = absolute(pvName, hostPath.getPath());

@@ -23,7 +23,8 @@ public final class StandardPlugins {
                 new ConfigMapPlugin(dirs, objects),
                 new SecretPlugin(dirs, objects),
                 new DownwardApiPlugin(dirs, node),
-                new ProjectedPlugin(dirs, objects, node));
+                new ProjectedPlugin(dirs, objects, node),
+                new NfsPlugin(dirs));
     }
 
     /** Every plugin, persistentVolumeClaim volumes included (their global mounts under {@code rootDir/plugins}). */
