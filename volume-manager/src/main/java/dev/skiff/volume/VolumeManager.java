@@ -189,7 +189,7 @@ public final class VolumeManager implements AutoCloseable {
         Map<String, MountedVolume> out = new LinkedHashMap<>();
         actual.volumes(uid).forEach((name, m) -> {
             if (!m.reconstructed()) {
-                out.put(name, new MountedVolume(name, m.path(), m.readOnly()));
+                out.put(name, new MountedVolume(name, m.path(), m.readOnly(), isBlockDevice(m.path())));
             }
         });
         return out;
@@ -215,6 +215,15 @@ public final class VolumeManager implements AutoCloseable {
                         + (msgs.isEmpty() ? "" : ": " + String.join("; ", msgs)));
             }
             seen = actual.awaitChange(seen, Math.min(left, TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS)), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** True for a block device node (a Block volume's path). */
+    private static boolean isBlockDevice(java.nio.file.Path p) {
+        try {
+            return ((Integer) java.nio.file.Files.getAttribute(p, "unix:mode") & 0170000) == 0060000;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.skiff.kubelet.kuberuntime;
 
 import dev.skiff.cri.v1.ContainerConfig;
 import dev.skiff.cri.v1.ContainerMetadata;
+import dev.skiff.cri.v1.Device;
 import dev.skiff.cri.v1.ImageSpec;
 import dev.skiff.cri.v1.KeyValue;
 import dev.skiff.cri.v1.LinuxContainerConfig;
@@ -12,6 +13,7 @@ import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.subpath.SubPathRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.VolumeDevice;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +121,7 @@ public final class ContainerConfigFactory {
         }
         env.forEach((k, v) -> b.addEnvs(KeyValue.newBuilder().setKey(k).setValue(v)));
         b.addAllMounts(mounts(r, env));
+        b.addAllDevices(blockDevices(r));
         log.debug("pod {}/{} ({}): container config for {} attempt {} ({} envs, {} mounts)", pod.getMetadata().getNamespace(),
                 pod.getMetadata().getName(), pod.getMetadata().getUid(), c.getName(), r.restartCount(), env.size(), b.getMountsCount());
         b.setLinux(LinuxContainerConfig.newBuilder()
@@ -146,6 +149,10 @@ public final class ContainerConfigFactory {
                 throw new CreateConfigException("cannot find volume \"" + vm.getName() + "\" to mount into container \""
                         + c.getName() + "\"");
             }
+            if (volume.block()) {
+                throw new CreateConfigException("volume \"" + vm.getName() + "\" is a Block volume: pass it to container \""
+                        + c.getName() + "\" with volumeDevices, not volumeMounts");
+            }
             Path hostPath = volume.path();
             String subPath = subPath(vm, env);
             if (!subPath.isEmpty()) {
@@ -170,6 +177,24 @@ public final class ContainerConfigFactory {
             Path file = terminationMessageFile(pod, podDir.resolve("containers").resolve(c.getName()));
             out.add(Mount.newBuilder().setContainerPath(terminationPath).setHostPath(file.toString())
                     .setSelinuxRelabel(true).build());
+        }
+        return out;
+    }
+
+    /** volumeDevices → CRI devices (upstream makeBlockVolumes): the Block volume's device at devicePath, rwm. */
+    private static List<Device> blockDevices(Request r) throws CreateConfigException {
+        List<Device> out = new ArrayList<>();
+        if (r.container().getVolumeDevices() == null) {
+            return out;
+        }
+        for (VolumeDevice vd : r.container().getVolumeDevices()) {
+            MountedVolume volume = r.volumes().get(vd.getName());
+            if (volume == null || !volume.block()) {
+                throw new CreateConfigException("cannot find volume \"" + vd.getName() + "\" to pass into container \""
+                        + r.container().getName() + "\"" + (volume == null ? "" : ": it is not a Block volume"));
+            }
+            out.add(Device.newBuilder().setContainerPath(vd.getDevicePath()).setHostPath(volume.path().toString())
+                    .setPermissions("mrw").build());
         }
         return out;
     }

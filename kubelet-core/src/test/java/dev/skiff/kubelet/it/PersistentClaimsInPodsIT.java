@@ -84,6 +84,38 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
     }
 
     @Test
+    void blockClaimIsARawDeviceInTheContainerAndItsLoopGoesWithThePod() throws Exception {
+        String storage = storage("raw", "ReadWriteOnce").replace("accessModes: [ReadWriteOnce]",
+                "accessModes: [ReadWriteOnce]\n  volumeMode: Block");
+        kubelet.writeManifest("storage.yaml", storage);
+        kubelet.writeManifest("pod.yaml", podYaml("blk", """
+                  volumes:
+                  - {name: disk, persistentVolumeClaim: {claimName: raw}}
+                """, container("c", "sleep 3600") + "    volumeDevices:\n    - {name: disk, devicePath: /dev/xvda}\n"));
+        Pod p = awaitRunning("blk");
+        String c = dockerId(p, "c");
+        assertEquals("block", PodDocker.sh(c, "[ -b /dev/xvda ] && echo block || echo not").trim());
+        PodDocker.sh(c, "echo raw-bytes | dd of=/dev/xvda bs=512 count=1 conv=sync 2>/dev/null");
+        assertEquals("raw-bytes", PodDocker.sh(c, "dd if=/dev/xvda bs=512 count=1 2>/dev/null | head -c 9").trim());
+        assertEquals(0, formatCount(), "a Block volume is never formatted");
+        assertTrue(globalMounts().isEmpty(), "a Block volume is never mounted: " + globalMounts());
+        String losetup = new String(new ProcessBuilder("losetup", "-a").start().getInputStream().readAllBytes());
+        assertTrue(losetup.contains(kubelet.rootDir().toRealPath().toString()), "no loop device: " + losetup);
+
+        kubelet.deleteManifest("pod.yaml");
+        kubelet.awaitPodGone("blk", WAIT);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            losetup = new String(new ProcessBuilder("losetup", "-a").start().getInputStream().readAllBytes());
+            if (!losetup.contains(kubelet.rootDir().toRealPath().toString())) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertTrue(!losetup.contains(kubelet.rootDir().toRealPath().toString()), "the loop device outlived its pod: " + losetup);
+    }
+
+    @Test
     void readWriteOncePodAdmitsOnePodAndTheSecondWaitsWithTheReason() throws Exception {
         kubelet.writeManifest("storage.yaml", storage("solo", "ReadWriteOncePod"));
         kubelet.writeManifest("first.yaml", pod("first", "solo", "sleep 3600"));

@@ -377,6 +377,27 @@ class ContainerConfigFactoryTest {
     }
 
     @Test
+    void blockVolumesBecomeDevicesAndOnlyThroughVolumeDevices() throws Exception {
+        String head = "volumes: [{name: disk, persistentVolumeClaim: {claimName: c}}]\ncontainers:\n- name: app\n  image: busybox:1.36\n";
+        Map<String, dev.skiff.volume.MountedVolume> block = Map.of("disk",
+                new dev.skiff.volume.MountedVolume("disk", java.nio.file.Path.of("/dev/loop7"), false, true));
+        Pod devices = TestPods.pod(head + "  volumeDevices: [{name: disk, devicePath: /dev/xvda}]\n");
+        ContainerConfig cfg = factory().create(new ContainerConfigFactory.Request(devices,
+                devices.getSpec().getContainers().get(0), 0, null, List.of(), block, java.util.Optional.empty(), ""));
+        assertEquals(1, cfg.getDevicesCount());
+        assertEquals("/dev/xvda", cfg.getDevices(0).getContainerPath());
+        assertEquals("/dev/loop7", cfg.getDevices(0).getHostPath());
+        assertEquals("mrw", cfg.getDevices(0).getPermissions());
+
+        Pod mounted = TestPods.pod(head + "  volumeMounts: [{name: disk, mountPath: /d}]\n");
+        var e = assertThrows(CreateConfigException.class, () -> factory().create(new ContainerConfigFactory.Request(mounted,
+                mounted.getSpec().getContainers().get(0), 0, null, List.of(), block, java.util.Optional.empty(), "")));
+        assertTrue(e.getMessage().contains("is a Block volume"), e.getMessage());
+        e = assertThrows(CreateConfigException.class, () -> config(devices, 0, List.of(), Map.of("disk", "/v")));
+        assertEquals("cannot find volume \"disk\" to pass into container \"app\": it is not a Block volume", e.getMessage());
+    }
+
+    @Test
     void resourcesAndOomScore() throws Exception {
         var guaranteed = config(one("resources: {limits: {cpu: 500m, memory: 256Mi}}\n")).getLinux().getResources();
         assertEquals(512, guaranteed.getCpuShares(), "request defaulted from the limit");

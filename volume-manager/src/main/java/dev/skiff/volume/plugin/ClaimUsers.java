@@ -38,6 +38,11 @@ final class ClaimUsers {
         return true;
     }
 
+    synchronized boolean hasUsers(String pvName) {
+        Set<String> users = podsByVolume.get(pvName);
+        return users != null && !users.isEmpty();
+    }
+
     synchronized void forget(String pvName, String podUid) {
         Set<String> users = podsByVolume.get(pvName);
         if (users != null) {

@@ -1,6 +1,7 @@
 package dev.skiff.volume.plugin;
 
 import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.VolumePaths;
 import dev.skiff.volume.block.BlockDeviceException;
 import dev.skiff.volume.block.Blkid;
 import dev.skiff.volume.block.LoopDevices;
@@ -63,6 +64,7 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     private final Path loopsDir;
     private final Path mountInfo;
     /** Setting up a global mount and releasing unused ones must not interleave (a release could race a new bind). */
+    private final Path rootDir;
     private final Object globalLock = new Object();
     private final ClaimUsers claimUsers = new ClaimUsers();
 
@@ -80,6 +82,7 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         this.loops = loops;
         this.blkid = blkid;
         this.mkfs = mkfs;
+        this.rootDir = rootDir;
         Path pluginDir = rootDir.resolve("plugins").resolve(NAME);
         this.mountsDir = pluginDir.resolve("mounts");
         this.loopsDir = pluginDir.resolve("loops");
@@ -114,9 +117,6 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         if (pvName == null || !PV_NAME.matcher(pvName).matches()) {
             throw new VolumeException("persistentvolume name \"" + pvName + "\" is not a valid name");
         }
-        if ("Block".equals(pv.getSpec().getVolumeMode())) {
-            throw new VolumeException("volume \"" + spec.name() + "\" is a Block volume: use volumeDevices");
-        }
         boolean readOnly = Boolean.TRUE.equals(source.getReadOnly());
         boolean firstUse = claimUsers.claim(pv, spec.podUid(), spec.namespace() + "/" + claimName);
         try {
@@ -130,6 +130,10 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     }
 
     private void mountClaim(VolumeSpec spec, PersistentVolume pv, String pvName, boolean readOnly) throws VolumeException {
+        if ("Block".equals(pv.getSpec().getVolumeMode())) {
+            mapBlock(spec, pv, pvName);
+            return;
+        }
         NFSVolumeSource nfs = pv.getSpec().getNfs();
         if (nfs != null) {
             // as upstream's nfs plugin: straight into the pod's directory, with the PV's mountOptions
@@ -173,6 +177,64 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         }
     }
 
+    /**
+     * A Block volume: the device (a loop device for a backing file) itself, never formatted or mounted, recorded as a
+     * symlink at the pod's volume path (upstream's block volume mapper links it under the pod, too). Containers get it
+     * through volumeDevices.
+     */
+    private void mapBlock(VolumeSpec spec, PersistentVolume pv, String pvName) throws VolumeException {
+        LocalVolumeSource local = pv.getSpec().getLocal();
+        if (local == null) {
+            throw new VolumeException("persistentvolume \"" + pvName + "\" is a Block volume without a local source");
+        }
+        Path device;
+        synchronized (globalLock) {
+            device = device(pvName, absolute(pvName, local.getPath()));
+        }
+        try {
+            VolumeDirs.mkdirs(spec.dir().getParent(), DIR_MODE);
+            if (Files.isSymbolicLink(spec.dir()) && Files.readSymbolicLink(spec.dir()).equals(device)) {
+                return;
+            }
+            Files.deleteIfExists(spec.dir());
+            Files.createSymbolicLink(spec.dir(), device);
+            log.info("pod {} ({}): pv {}: block device {} mapped at {}", spec.podRef(), spec.podUid(), pvName, device,
+                    spec.dir());
+        } catch (IOException e) {
+            throw new VolumeException("cannot map block volume " + pvName + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A Block volume's path is its device (the symlink's target); any other volume's is its directory. */
+    @Override
+    public Path path(VolumeSpec spec) {
+        try {
+            if (Files.isSymbolicLink(spec.dir())) {
+                return Files.readSymbolicLink(spec.dir());
+            }
+        } catch (IOException e) {
+            log.warn("cannot read the block device link {}: {}", spec.dir(), e.toString());
+        }
+        return spec.dir();
+    }
+
+    /** Devices that pods' Block volumes link to (read from disk, so it holds across a restart). */
+    private Set<Path> mappedDevices() {
+        Set<Path> out = new HashSet<>();
+        for (Path pod : list(rootDir.resolve("pods"))) {
+            for (Path link : list(pod.resolve("volumes").resolve(VolumePaths.escapePluginName(NAME)))) {
+                try {
+                    if (Files.isSymbolicLink(link)) {
+                        out.add(Files.readSymbolicLink(link));
+                    }
+                } catch (IOException e) {
+                    log.warn("cannot read {}: {}", link, e.toString());
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void tearDown(Path dir) throws VolumeException {
         dirs.remove(dir);
@@ -201,13 +263,18 @@ public final class PersistentClaimPlugin implements VolumePlugin {
                     failures.add(global + ": " + e.getMessage());
                 }
             }
+            Set<Path> mapped = mappedDevices();
             for (Path marker : list(loopsDir)) {
                 String pvName = marker.getFileName().toString();
                 try {
-                    if (mounter.isMountPoint(globalPath(pvName))) {
+                    if (mounter.isMountPoint(globalPath(pvName)) || claimUsers.hasUsers(pvName)) {
                         continue;
                     }
                     Path backing = Path.of(Files.readString(marker, StandardCharsets.UTF_8).strip());
+                    Optional<Path> device = loops.find(backing);
+                    if (device.isPresent() && mapped.contains(device.get())) {
+                        continue; // a Block volume of a pod still links to it
+                    }
                     if (loops.detach(backing)) {
                         log.info("detached the loop device of {} (pv {})", backing, pvName);
                     }

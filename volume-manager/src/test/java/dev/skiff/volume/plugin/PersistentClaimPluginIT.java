@@ -212,13 +212,29 @@ class PersistentClaimPluginIT {
     }
 
     @Test
-    void aBlockVolumeIsRefusedForNow() throws Exception {
-        PersistentVolume pv = localPv("pv-blk", tmp.resolve("none.img"), null);
+    void aBlockVolumeIsTheLoopDeviceItselfNeverFormattedAndDetachedWithItsLastPod() throws Exception {
+        Path file = backingFile("pv-blk.img");
+        SparseFiles.create(file, SIZE);
+        PersistentVolume pv = localPv("pv-blk", file, null);
         pv.getSpec().setVolumeMode("Block");
         claims.bind(NS, "blk", pv);
-        VolumeException e = assertThrows(VolumeException.class,
-                () -> plugin.setUp(spec(pod("a", "uid-a"), claimVolume("raw", "blk", false))));
-        assertEquals("volume \"raw\" is a Block volume: use volumeDevices", e.getMessage());
+        VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("raw", "blk", false));
+        plugin.setUp(a);
+        plugin.setUp(a); // idempotent
+        assertTrue(Files.isSymbolicLink(a.dir()), "the pod's volume path links the device");
+        Path device = plugin.path(a);
+        assertEquals(loops.find(file).orElseThrow(), device);
+        assertEquals(0060000, (Integer) Files.getAttribute(device, "unix:mode") & 0170000, device + " is not a block device");
+        assertTrue(blkid.fsType(device).isEmpty(), "a Block volume was formatted");
+        assertTrue(mountsOf(device).isEmpty(), "a Block volume was mounted");
+
+        VolumeSpec b = spec(pod("b", "uid-b"), claimVolume("raw", "blk", false));
+        plugin.setUp(b);
+        plugin.tearDown(a.dir());
+        assertTrue(loops.find(file).isPresent(), "detached while pod b still links it");
+        plugin.tearDown(b.dir());
+        assertFalse(Files.exists(b.dir(), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        awaitDetached(file);
     }
 
     @Test
