@@ -66,10 +66,15 @@ final class KubeletStorageObjects implements StorageObjects {
     @Override
     public synchronized List<PersistentVolumeClaim> persistentVolumeClaims() {
         Map<String, PersistentVolumeClaim> now = new LinkedHashMap<>();
+        String defaultClass = defaultClass();
         for (HasMetadata o : store.list("PersistentVolumeClaim")) {
             PersistentVolumeClaim c = (PersistentVolumeClaim) o;
             if (c.getMetadata().getUid() == null || c.getMetadata().getUid().isEmpty()) {
                 c = new PersistentVolumeClaimBuilder(c).editMetadata().withUid(uid(c)).endMetadata().build();
+            }
+            if (c.getSpec() != null && c.getSpec().getStorageClassName() == null && defaultClass != null) {
+                // upstream's DefaultStorageClass admission: an unset class (not "") means the default one
+                c = new PersistentVolumeClaimBuilder(c).editSpec().withStorageClassName(defaultClass).endSpec().build();
             }
             now.put(key(c), c);
         }
@@ -86,6 +91,17 @@ final class KubeletStorageObjects implements StorageObjects {
         protectedClaims.retainAll(inUse);
         lastSeen = now;
         return new ArrayList<>(now.values());
+    }
+
+    /** The StorageClass annotated as the default, or null; with several, the last by name (upstream takes the newest; files carry no creation time). */
+    private String defaultClass() {
+        String found = null;
+        for (StorageClassSpec sc : storageClasses()) {
+            if (sc.isDefault() && (found == null || sc.name().compareTo(found) > 0)) {
+                found = sc.name();
+            }
+        }
+        return found;
     }
 
     private static String key(PersistentVolumeClaim c) {
