@@ -12,7 +12,6 @@ import dev.skiff.kubelet.config.KubeletSettings;
 import dev.skiff.kubelet.config.RuntimeEndpoint;
 import dev.skiff.kubelet.kuberuntime.ContainerConfigFactory;
 import dev.skiff.kubelet.kuberuntime.NodeFacts;
-import dev.skiff.kubelet.kuberuntime.ObjectLookup;
 import dev.skiff.kubelet.kuberuntime.SandboxConfigFactory;
 import dev.skiff.kubelet.kuberuntime.actions.ImagePuller;
 import dev.skiff.kubelet.kuberuntime.manager.ContainerGc;
@@ -35,19 +34,16 @@ import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodWorkers;
 import dev.skiff.volume.NodeResources;
 import dev.skiff.volume.VolumeManager;
-import dev.skiff.volume.VolumeObjects;
 import dev.skiff.volume.VolumePaths;
 import dev.skiff.volume.mount.LinuxMounter;
 import dev.skiff.volume.mount.Mounter;
 import dev.skiff.volume.plugin.StandardPlugins;
 import dev.skiff.volume.plugin.VolumeDirs;
 import dev.skiff.volume.pv.PersistentVolumeController;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ListMeta;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimList;
 import io.fabric8.kubernetes.api.model.PersistentVolumeList;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -153,7 +149,7 @@ public final class Kubelet implements AutoCloseable {
         Mounter mounter = new LinuxMounter();
         VolumeManager volumes = new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods, workersRef::get,
                 () -> plegRef.get() == null ? null : plegRef.get().pods()),
-                mounter, StandardPlugins.create(new VolumeDirs(mounter), volumeObjects(objects),
+                mounter, StandardPlugins.create(new VolumeDirs(mounter), objects,
                 new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes()), new BoundClaims(claims), rootDir));
         volumesRef.set(volumes);
         closeInReverse.add(volumes);
@@ -165,7 +161,7 @@ public final class Kubelet implements AutoCloseable {
                 new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node),
                 new ContainerStarter(cri, new ImagePuller(new CrashLoopBackOff(), clock, c.serializeImagePulls(),
                         ImagePuller.DEFAULT_LOCK_TIMEOUT),
-                        new ContainerConfigFactory(node, ObjectLookup.of(objects), volumes::prepareSubPath),
+                        new ContainerConfigFactory(node, objects, volumes::prepareSubPath),
                         backoff, volumes::mountedVolumes, clock),
                 killer, new ContainerGc(cri.runtime()));
 
@@ -253,20 +249,6 @@ public final class Kubelet implements AutoCloseable {
                         "PersistentVolumeList", new ListMeta()),
                 "/persistentvolumeclaims", () -> new PersistentVolumeClaimList("v1",
                         new ArrayList<>(claims.persistentVolumeClaims()), "PersistentVolumeClaimList", new ListMeta()));
-    }
-
-    private static VolumeObjects volumeObjects(ObjectStore store) {
-        return new VolumeObjects() {
-            @Override
-            public Optional<ConfigMap> configMap(String namespace, String name) {
-                return store.configMap(namespace, name);
-            }
-
-            @Override
-            public Optional<Secret> secret(String namespace, String name) {
-                return store.secret(namespace, name);
-            }
-        };
     }
 
     /** The read-only port is unauthenticated: on a wildcard address it binds loopback only. */

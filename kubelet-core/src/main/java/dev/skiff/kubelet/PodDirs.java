@@ -1,6 +1,6 @@
 package dev.skiff.kubelet;
 
-import dev.skiff.volume.plugin.VolumeDirs;
+import dev.skiff.volume.util.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +38,7 @@ final class PodDirs {
         }
         try {
             // never through a mount that appeared since the check, nor along a symlink
-            VolumeDirs.deleteTree(dir);
+            FileTrees.deleteOnOneFilesystem(dir);
             log.info("pod {}: removed {}", podRef, dir);
             return true;
         } catch (IOException e) {

@@ -10,6 +10,7 @@ import dev.skiff.cri.v1.Mount;
 import dev.skiff.cri.v1.MountPropagation;
 import dev.skiff.volume.MountedVolume;
 import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.VolumeObjects;
 import dev.skiff.volume.subpath.SubPathRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -88,11 +89,11 @@ public final class ContainerConfigFactory {
     private final SubPaths subPaths;
     private final Supplier<String> uniqueId;
 
-    public ContainerConfigFactory(NodeFacts node, ObjectLookup objects, SubPaths subPaths) {
+    public ContainerConfigFactory(NodeFacts node, VolumeObjects objects, SubPaths subPaths) {
         this(node, objects, subPaths, randomHex());
     }
 
-    ContainerConfigFactory(NodeFacts node, ObjectLookup objects, SubPaths subPaths, Supplier<String> uniqueId) {
+    ContainerConfigFactory(NodeFacts node, VolumeObjects objects, SubPaths subPaths, Supplier<String> uniqueId) {
         this.node = node;
         this.environment = new PodEnvironment(node, objects);
         this.subPaths = subPaths;

@@ -1,18 +1,12 @@
 package dev.skiff.kubelet.kuberuntime;
 
 import dev.skiff.volume.plugin.VolumeDirs;
+import dev.skiff.volume.util.DurableFiles;
 import io.fabric8.kubernetes.api.model.HostAlias;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -64,28 +58,11 @@ public final class EtcHosts {
         return b.toString();
     }
 
-    /** Writes {@code <podDir>/etc-hosts} atomically (temp file, fsync, rename), mode 0644; returns its path. */
+    /** Writes {@code <podDir>/etc-hosts} atomically and durably, mode 0644; returns its path. */
     public static Path write(Path podDir, String content) throws IOException {
         VolumeDirs.mkdirs(podDir, VolumeDirs.PRIVATE_DIR_MODE);
         Path target = podDir.resolve(FILE_NAME);
-        Path tmp = Files.createTempFile(podDir, "." + FILE_NAME + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        DurableFiles.replace(target, content.getBytes(StandardCharsets.UTF_8), 0644);
         return target;
     }
 }

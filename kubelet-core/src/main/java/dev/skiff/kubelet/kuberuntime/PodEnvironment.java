@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.kuberuntime;
 
+import dev.skiff.volume.VolumeObjects;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
@@ -23,9 +24,9 @@ import java.util.TreeMap;
  */
 final class PodEnvironment {
     private final NodeFacts node;
-    private final ObjectLookup objects;
+    private final VolumeObjects objects;
 
-    PodEnvironment(NodeFacts node, ObjectLookup objects) {
+    PodEnvironment(NodeFacts node, VolumeObjects objects) {
         this.node = node;
         this.objects = objects;
     }

@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.source;
 
+import dev.skiff.volume.VolumeObjects;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -26,7 +27,7 @@ import java.util.function.Consumer;
  * <p>Wire it before PodConfig ({@code objectStore.andThen(podConfig)}) so a pod's ConfigMap is here before the
  * sync loop sees the pod. Returned objects are shared: treat them as read-only.
  */
-public final class ObjectStore implements Consumer<SourceSnapshot> {
+public final class ObjectStore implements Consumer<SourceSnapshot>, VolumeObjects {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
 
     private final Map<String, Map<ObjectKey, HasMetadata>> bySource = new LinkedHashMap<>();
@@ -89,10 +90,12 @@ public final class ObjectStore implements Consumer<SourceSnapshot> {
         return get(type.getSimpleName(), namespace, name).filter(type::isInstance).map(type::cast);
     }
 
+    @Override
     public Optional<ConfigMap> configMap(String namespace, String name) {
         return get(ConfigMap.class, namespace, name);
     }
 
+    @Override
     public Optional<Secret> secret(String namespace, String name) {
         return get(Secret.class, namespace, name);
     }

@@ -8,6 +8,7 @@ import dev.skiff.cri.v1.NamespaceMode;
 import dev.skiff.cri.v1.SecurityProfile;
 import dev.skiff.kubelet.pod.ContainerSpecHash;
 import dev.skiff.kubelet.status.PodQos;
+import dev.skiff.volume.VolumeObjects;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -40,7 +41,7 @@ class ContainerConfigFactoryTest {
     private NodeFacts node;
     private final AtomicInteger ids = new AtomicInteger();
 
-    private final ObjectLookup objects = new ObjectLookup() {
+    private final VolumeObjects objects = new VolumeObjects() {
         @Override
         public Optional<ConfigMap> configMap(String namespace, String name) {
             return namespace.equals("ns") && name.equals("cfg")

@@ -39,29 +39,10 @@ public final class ConfigMapPayload {
         return make(items, cm.orElseGet(ConfigMap::new), defaultMode, opt);
     }
 
-    /** Upstream MakePayload: every key (data, then binaryData) without items, else each item's key at its path. */
-    static Map<String, FileProjection> make(List<KeyToPath> items, ConfigMap cm, int defaultMode, boolean optional)
+    /** Upstream MakePayload for one configMap. */
+    static Map<String, FileProjection> make(List<KeyToPath> items, ConfigMap source, int defaultMode, boolean optional)
             throws VolumeException {
-        Map<String, byte[]> keys = keys(cm);
-        Map<String, FileProjection> payload = new LinkedHashMap<>();
-        if (items == null || items.isEmpty()) {
-            for (var e : keys.entrySet()) {
-                payload.put(e.getKey(), Payloads.file(e.getValue(), defaultMode));
-            }
-            return payload;
-        }
-        for (KeyToPath item : items) {
-            byte[] data = keys.get(item.getKey());
-            if (data == null) {
-                if (optional) {
-                    continue;
-                }
-                throw new VolumeException("configmap references non-existent config key: " + item.getKey());
-            }
-            payload.put(item.getPath(), Payloads.file(data,
-                    Payloads.mode(item.getMode(), defaultMode, "configMap key " + item.getKey())));
-        }
-        return payload;
+        return Payloads.fromKeys(keys(source), items, defaultMode, optional, "configmap references non-existent config key: ", "configMap");
     }
 
     /** data as UTF-8, binaryData (base64 in the model) decoded; a key in both (the API forbids it) reads as data. */

@@ -2,9 +2,12 @@ package dev.skiff.volume.plugin;
 
 import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.util.FileProjection;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What the payload builders share: modes as the API defaults and validates them, base64, upstream's error lists. */
 final class Payloads {
@@ -51,5 +54,34 @@ final class Payloads {
         VolumeException all = new VolumeException(b.append(']').toString());
         errors.forEach(all::addSuppressed);
         return all;
+    }
+
+    /**
+     * Upstream MakePayload, shared by configMap and secret: every key at its own name with the default mode when
+     * there are no items, else each item's key at its path (its own mode or the default). A missing key is an error
+     * ({@code missingKey} + the key) unless the source is optional.
+     *
+     * @param what "configMap" or "secret", for mode errors
+     */
+    static Map<String, FileProjection> fromKeys(Map<String, byte[]> keys, List<KeyToPath> items, int defaultMode,
+                                                boolean optional, String missingKey, String what) throws VolumeException {
+        Map<String, FileProjection> payload = new LinkedHashMap<>();
+        if (items == null || items.isEmpty()) {
+            for (var e : keys.entrySet()) {
+                payload.put(e.getKey(), file(e.getValue(), defaultMode));
+            }
+            return payload;
+        }
+        for (KeyToPath item : items) {
+            byte[] data = keys.get(item.getKey());
+            if (data == null) {
+                if (optional) {
+                    continue;
+                }
+                throw new VolumeException(missingKey + item.getKey());
+            }
+            payload.put(item.getPath(), file(data, mode(item.getMode(), defaultMode, what + " key " + item.getKey())));
+        }
+        return payload;
     }
 }

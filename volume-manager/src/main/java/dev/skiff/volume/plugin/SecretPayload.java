@@ -39,29 +39,10 @@ public final class SecretPayload {
         return make(items, secret.orElseGet(Secret::new), defaultMode, opt);
     }
 
-    /** Upstream MakePayload: every key without items, else each item's key at its path. */
-    static Map<String, FileProjection> make(List<KeyToPath> items, Secret secret, int defaultMode, boolean optional)
+    /** Upstream MakePayload for one secret. */
+    static Map<String, FileProjection> make(List<KeyToPath> items, Secret source, int defaultMode, boolean optional)
             throws VolumeException {
-        Map<String, byte[]> keys = data(secret);
-        Map<String, FileProjection> payload = new LinkedHashMap<>();
-        if (items == null || items.isEmpty()) {
-            for (var e : keys.entrySet()) {
-                payload.put(e.getKey(), Payloads.file(e.getValue(), defaultMode));
-            }
-            return payload;
-        }
-        for (KeyToPath item : items) {
-            byte[] data = keys.get(item.getKey());
-            if (data == null) {
-                if (optional) {
-                    continue;
-                }
-                throw new VolumeException("references non-existent secret key: " + item.getKey());
-            }
-            payload.put(item.getPath(), Payloads.file(data,
-                    Payloads.mode(item.getMode(), defaultMode, "secret key " + item.getKey())));
-        }
-        return payload;
+        return Payloads.fromKeys(data(source), items, defaultMode, optional, "references non-existent secret key: ", "secret");
     }
 
     /**

@@ -2,30 +2,23 @@ package dev.skiff.volume.plugin;
 
 import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.VolumeObjects;
-import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
-import io.fabric8.kubernetes.api.model.SecretVolumeSource;
+import dev.skiff.volume.util.FileProjection;
 import io.fabric8.kubernetes.api.model.Volume;
 
-import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * {@code secret} (upstream pkg/volume/secret): the Secret's keys as files on a tmpfs of the pod's own, so secret
  * bytes never touch a disk; written atomically like configMap.
  */
-public final class SecretPlugin implements VolumePlugin {
+public final class SecretPlugin extends ApiDataPlugin {
     public static final String NAME = "kubernetes.io/secret";
 
-    private final VolumeDirs dirs;
     private final VolumeObjects objects;
 
     public SecretPlugin(VolumeDirs dirs, VolumeObjects objects) {
-        this.dirs = dirs;
+        super(NAME, true, dirs);
         this.objects = objects;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
@@ -34,26 +27,12 @@ public final class SecretPlugin implements VolumePlugin {
     }
 
     @Override
-    public boolean requiresRemount() {
-        return true;
+    Map<String, FileProjection> payload(VolumeSpec spec) throws VolumeException {
+        return SecretPayload.forVolume(spec.volume().getSecret(), spec.namespace(), objects);
     }
 
     @Override
-    public boolean readOnly() {
-        return true;
-    }
-
-    @Override
-    public void setUp(VolumeSpec spec) throws VolumeException {
-        SecretVolumeSource source = spec.volume().getSecret();
-        var payload = SecretPayload.forVolume(source, spec.namespace(), objects);
-        // upstream wraps an emptyDir with medium Memory: sized like one, root mode as tmpfs leaves it
-        dirs.ensureTmpfs(spec.dir(), EmptyDirPlugin.tmpfsSize(spec.pod(), new EmptyDirVolumeSource()), EmptyDirPlugin.TMPFS_MODE);
-        PayloadWriter.write(spec, payload, "secret " + spec.namespace() + "/" + source.getSecretName());
-    }
-
-    @Override
-    public void tearDown(Path dir) throws VolumeException {
-        dirs.remove(dir);
+    String source(VolumeSpec spec) {
+        return "secret " + spec.namespace() + "/" + spec.volume().getSecret().getSecretName();
     }
 }

@@ -3,19 +3,14 @@ package dev.skiff.volume.plugin;
 import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.mount.MountException;
 import dev.skiff.volume.mount.Mounter;
+import dev.skiff.volume.util.FileModes;
+import dev.skiff.volume.util.FileTrees;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 
 /** Volume directories made and removed safely: modes set exactly, tmpfs mounted once, nothing deleted through a mount. */
 public final class VolumeDirs {
@@ -40,7 +35,7 @@ public final class VolumeDirs {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(dir);
         }
-        Files.setPosixFilePermissions(dir, permissions(mode));
+        Files.setPosixFilePermissions(dir, FileModes.permissions(mode));
     }
 
     /**
@@ -60,7 +55,7 @@ public final class VolumeDirs {
             }
             throw e;
         }
-        Files.setPosixFilePermissions(dir, permissions(mode));
+        Files.setPosixFilePermissions(dir, FileModes.permissions(mode));
     }
 
     /** A tmpfs at {@code dir} unless one is mounted there already (so a restart adopts it, never mounts twice). */
@@ -102,67 +97,11 @@ public final class VolumeDirs {
             if (!below.isEmpty()) {
                 throw new VolumeException("not removing the volume directory: still mounted below it: " + below);
             }
-            deleteTree(dir);
+            FileTrees.deleteOnOneFilesystem(dir);
         } catch (MountException e) {
             throw new VolumeException(e.getMessage(), e);
         } catch (IOException e) {
             throw new VolumeException("cannot remove the volume directory: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Deletes a tree that lies on one filesystem, never following a symlink; a directory on another device (a mount
-     * somebody missed) stops it with an IOException before anything in it is deleted.
-     */
-    public static void deleteTree(Path root) throws IOException {
-        Object rootDev = Files.getAttribute(root, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-        Files.walkFileTree(root, Set.of(), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                Object dev = Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-                if (!dev.equals(rootDev)) {
-                    throw new IOException(d + " is on another filesystem (a mount point): not deleting through it");
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    /** Permission bits (0..0777) as a set; setuid/setgid/sticky are not representable here and are ignored. */
-    public static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-        for (int bit = 0; bit < order.length; bit++) {
-            if ((mode & (1 << bit)) != 0) {
-                s.add(order[bit]);
-            }
-        }
-        return s;
     }
 }

@@ -1,20 +1,17 @@
 package dev.skiff.volume.pv;
 
+import dev.skiff.volume.util.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,33 +68,9 @@ public final class BindingStateStore {
     public void save(BindingState state) throws IOException {
         Files.createDirectories(dir);
         byte[] bytes = Json.write(toJson(state)).getBytes(StandardCharsets.UTF_8);
-        Path tmp = Files.createTempFile(dir, "." + FILE_NAME + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot rename " + tmp + " over " + file + " atomically", e);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        fsyncDir();
+        DurableFiles.replace(file, bytes, 0600);
         log.debug("saved binding state: {} volumes, {} claims to {}", state.volumes().size(), state.claims().size(),
                 file);
-    }
-
-    /** Makes the rename itself durable. */
-    private void fsyncDir() throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 
     static Map<String, Object> toJson(BindingState state) {

@@ -1,5 +1,6 @@
 package dev.skiff.volume.pv;
 
+import dev.skiff.volume.block.Commands;
 import dev.skiff.volume.block.LoopDevices;
 import dev.skiff.volume.block.SparseFiles;
 import dev.skiff.volume.util.Quantities;
@@ -48,7 +49,6 @@ public final class PersistentVolumeController implements AutoCloseable {
     private static final Pattern FS_TYPE = Pattern.compile("[a-z0-9]+");
     /** Claim uids become file names: UUIDs and the like only. */
     private static final Pattern UID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    private static final List<String> SBIN = List.of("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
     private static final Logger log = LoggerFactory.getLogger(PersistentVolumeController.class);
 
     /** The loop devices bound to a file (the kernel's answer in production; a fake in tests). */
@@ -488,22 +488,6 @@ public final class PersistentVolumeController implements AutoCloseable {
 
     /** Whether {@code mkfs.<fsType>} is an executable on PATH or in the sbin dirs. */
     static boolean mkfsInstalled(String fsType) {
-        List<String> dirs = new ArrayList<>();
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String d : path.split(":")) {
-                if (!d.isEmpty()) {
-                    dirs.add(d);
-                }
-            }
-        }
-        dirs.addAll(SBIN);
-        for (String d : dirs) {
-            Path p = Path.of(d, "mkfs." + fsType);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return true;
-            }
-        }
-        return false;
+        return Commands.find("mkfs." + fsType).isPresent();
     }
 }

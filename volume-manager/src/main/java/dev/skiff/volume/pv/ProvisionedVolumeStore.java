@@ -1,19 +1,15 @@
 package dev.skiff.volume.pv;
 
+import dev.skiff.volume.util.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -67,25 +63,7 @@ final class ProvisionedVolumeStore {
         Files.createDirectories(dir);
         Path file = file(v.name());
         byte[] bytes = Json.write(v.toJson()).getBytes(StandardCharsets.UTF_8);
-        Path tmp = Files.createTempFile(dir, "." + v.name() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot rename " + tmp + " over " + file + " atomically", e);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        fsyncDir();
+        DurableFiles.replace(file, bytes, 0600);
         log.debug("saved provisioned volume {} to {}", v.name(), file);
     }
 
@@ -93,14 +71,8 @@ final class ProvisionedVolumeStore {
     boolean delete(String pvName) throws IOException {
         boolean existed = Files.deleteIfExists(file(pvName));
         if (existed) {
-            fsyncDir();
+            DurableFiles.syncDirectory(dir);
         }
         return existed;
-    }
-
-    private void fsyncDir() throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 }

@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -118,7 +117,7 @@ public final class AtomicWriter {
         linksChanged |= removeUserVisibleLinks(toRemove);
         afterStep.accept("pruned");
         if (shouldWrite && oldTs != null) {
-            deleteTree(targetDir.resolve(oldTs));
+            FileTrees.deleteOnOneFilesystem(targetDir.resolve(oldTs));
         }
         removeStaleTimestampDirs(newTs);
         afterStep.accept("cleaned");
@@ -148,7 +147,7 @@ public final class AtomicWriter {
             if (Files.isSymbolicLink(tmpLink)) {
                 Files.deleteIfExists(tmpLink);
             }
-            deleteTree(tsDir);
+            FileTrees.deleteOnOneFilesystem(tsDir);
             throw e;
         }
         afterStep.accept("swapped");
@@ -285,7 +284,7 @@ public final class AtomicWriter {
             } catch (NoSuchFileException | NotDirectoryException missing) {
                 return true;
             }
-            if (!attrs.isRegularFile() || mode(attrs.permissions()) != e.getValue().mode()) {
+            if (!attrs.isRegularFile() || FileModes.mode(attrs.permissions()) != e.getValue().mode()) {
                 return true;
             }
             byte[] want = e.getValue().data();
@@ -299,7 +298,7 @@ public final class AtomicWriter {
     /** {@code ..<UTC time>.<random>}, mode 0755 whatever the umask. */
     private Path newTimestampDir() throws IOException {
         Path dir = Files.createTempDirectory(targetDir, ".." + TS_FORMAT.format(Instant.now()) + ".");
-        Files.setPosixFilePermissions(dir, permissions(DIR_MODE));
+        Files.setPosixFilePermissions(dir, FileModes.permissions(DIR_MODE));
         return dir;
     }
 
@@ -311,7 +310,7 @@ public final class AtomicWriter {
         for (var e : payload.entrySet()) {
             Path file = dir.resolve(e.getKey());
             makeDirs(dir, file.getParent());
-            var perms = permissions(e.getValue().mode());
+            var perms = FileModes.permissions(e.getValue().mode());
             try (var out = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(perms))) {
                 ByteBuffer data = ByteBuffer.wrap(e.getValue().data());
@@ -330,7 +329,7 @@ public final class AtomicWriter {
         }
         makeDirs(base, dir.getParent());
         Files.createDirectory(dir);
-        Files.setPosixFilePermissions(dir, permissions(DIR_MODE));
+        Files.setPosixFilePermissions(dir, FileModes.permissions(DIR_MODE));
     }
 
     /**
@@ -379,42 +378,10 @@ public final class AtomicWriter {
                 if (!name.equals(current) && TS_DIR.matcher(name).matches()
                         && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     log.debug("{}: removing stale {}", logContext, p);
-                    deleteTree(p);
+                    FileTrees.deleteOnOneFilesystem(p);
                 }
             }
         }
-    }
-
-    /** rm -rf without following symlinks and without crossing into another filesystem. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Object rootDev = Files.getAttribute(root, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                if (!Files.getAttribute(d, "unix:dev", LinkOption.NOFOLLOW_LINKS).equals(rootDev)) {
-                    throw new IOException(d + " is on another filesystem: not deleting through it");
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static String parent(String p) {
@@ -425,24 +392,5 @@ public final class AtomicWriter {
     private static String firstComponent(String p) {
         int i = p.indexOf('/');
         return i < 0 ? p : p.substring(0, i);
-    }
-
-    /** 0..0777 as a permission set. */
-    static Set<PosixFilePermission> permissions(int mode) {
-        StringBuilder s = new StringBuilder(9);
-        String rwx = "rwx";
-        for (int bit = 8; bit >= 0; bit--) {
-            s.append((mode & (1 << bit)) != 0 ? rwx.charAt(2 - bit % 3) : '-');
-        }
-        return PosixFilePermissions.fromString(s.toString());
-    }
-
-    /** A permission set as 0..0777. */
-    static int mode(Set<PosixFilePermission> permissions) {
-        int mode = 0;
-        for (PosixFilePermission p : permissions) {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        return mode;
     }
 }

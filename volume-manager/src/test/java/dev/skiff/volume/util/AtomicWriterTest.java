@@ -225,7 +225,7 @@ class AtomicWriterTest {
     @Test
     void aBrokenDataLinkIsRepaired() throws IOException {
         write(Map.of("a", f("1", 0644)));
-        AtomicWriter.deleteTree(dir.resolve(dataTarget()));
+        dev.skiff.volume.util.FileTrees.deleteOnOneFilesystem(dir.resolve(dataTarget()));
         assertTrue(write(Map.of("a", f("1", 0644))));
         assertEquals("1", read("a"));
     }
