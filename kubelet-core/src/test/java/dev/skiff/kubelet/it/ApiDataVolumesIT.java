@@ -525,8 +525,17 @@ class ApiDataVolumesIT extends KubeletItSupport {
         }
     }
 
+    /** The reader loop's counter; the loop rewrites the file each pass, so a read may catch it empty: read again. */
     private static long iterations(String containerId) throws InterruptedException {
-        return Long.parseLong(PodDocker.sh(containerId, "cat /tmp/iter"));
+        String last = "";
+        for (int i = 0; i < 20; i++) {
+            last = PodDocker.sh(containerId, "cat /tmp/iter").trim();
+            if (!last.isEmpty()) {
+                return Long.parseLong(last);
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the reader loop's counter stayed empty: \"" + last + "\"");
     }
 
     /** The volume is mounted read-only in the container: creating a file or overwriting one fails. */
