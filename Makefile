@@ -6,7 +6,7 @@ ROOT_DIR ?= /var/lib/kubelet
 CRI_SOCKET ?= unix:///run/skiff/cri.sock
 CLUSTER_DOMAIN ?= cluster.local
 
-.PHONY: all build unit test it run run-cri-shim bench clean host-deps dockerd test-images
+.PHONY: all build unit test it run run-cri-shim bench install uninstall clean host-deps dockerd test-images
 
 all: build
 
@@ -43,6 +43,17 @@ BENCH_CP = kubelet-core/target/test-classes:kubelet-core/target/skiff.jar:$(wild
 bench: dockerd test-images build
 	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.PodStartBench
 	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.NodeLoadBench
+
+## install: the jar and launcher under $(PREFIX)/lib/skiff and $(PREFIX)/bin, skiff.service under /etc/systemd/system,
+## a commented /etc/skiff/config.yaml (kept when present) and /etc/kubernetes/manifests; DESTDIR=... stages it elsewhere
+PREFIX ?= /usr
+INSTALL_BUILD ?= build
+install: $(INSTALL_BUILD)
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" ./hack/install.sh install
+
+## uninstall: removes what install put there; never pods, volumes, logs or /etc/skiff/config.yaml edits
+uninstall:
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" ./hack/install.sh uninstall
 
 host-deps:
 	./hack/install-host-deps.sh

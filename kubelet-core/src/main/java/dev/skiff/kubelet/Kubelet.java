@@ -4,7 +4,6 @@ import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.docker.DockerCriRuntime;
 import dev.skiff.cri.docker.DockerShimConfig;
 import dev.skiff.cri.remote.RemoteCriRuntime;
-import dev.skiff.cri.v1.VersionRequest;
 import dev.skiff.cri.v1.VersionResponse;
 import dev.skiff.kubelet.admission.NodeInfo;
 import dev.skiff.kubelet.config.KubeletConfiguration;
@@ -58,7 +57,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -72,47 +73,61 @@ public final class Kubelet implements AutoCloseable {
 
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final List<KubeletServer> servers = new ArrayList<>();
-    private KubeletServer readOnly;
+    private final KubeletSettings settings;
+    private final Consumer<String> statusReport;
+    private final RuntimeConnector connector;
+    private final Clock clock = Clock.systemUTC();
+    private final StatusManager statuses = new StatusManager(clock);
+    private volatile KubeletServer readOnly;
+    private volatile GenericPleg pleg;
+    private volatile SyncLoop loop;
     private volatile boolean closed;
 
-    private Kubelet() {
+    /**
+     * @param statusReport told, in one line, what the kubelet is doing as it starts (for systemd's STATUS=)
+     */
+    public Kubelet(KubeletSettings settings, Consumer<String> statusReport) {
+        this.settings = settings;
+        this.statusReport = statusReport;
+        this.connector = new RuntimeConnector(settings.runtimeEndpoint().toString(), () -> connect(settings));
     }
 
     /**
-     * Connects to the runtime and starts every part; on failure closes what started and throws.
+     * Starts every part; while the container runtime does not answer it waits (with back-off, {@code /healthz}
+     * saying why) rather than failing. Returns once started, or early when {@link #close()} was called meanwhile.
      *
-     * @throws KubeletStartException with a one-line reason (runtime unreachable, port taken, bad directory)
+     * @throws KubeletStartException with a one-line reason (port taken, bad directory)
      */
-    public static Kubelet start(KubeletSettings settings) throws KubeletStartException {
-        Kubelet k = new Kubelet();
+    public void start() throws KubeletStartException, InterruptedException {
         try {
-            k.startParts(settings);
-            return k;
+            startParts(settings);
+        } catch (CancellationException e) {
+            log.info("kubelet closed while starting");
         } catch (KubeletStartException e) {
-            k.close();
+            close();
             throw e;
         } catch (RuntimeException | IOException e) {
-            k.close();
+            close();
             throw new KubeletStartException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }
     }
 
-    private void startParts(KubeletSettings s) throws KubeletStartException, IOException {
-        KubeletConfiguration c = s.config();
-        Clock clock = Clock.systemUTC();
-        CriRuntime cri = connect(s);
-        closeInReverse.add(cri);
-        String runtimeName;
-        try {
-            VersionResponse v = cri.runtime().version(VersionRequest.getDefaultInstance());
-            runtimeName = v.getRuntimeName();
-            log.info("container runtime {} {} (CRI {}) via {}", v.getRuntimeName(), v.getRuntimeVersion(),
-                    v.getRuntimeApiVersion(), s.runtimeEndpoint());
-        } catch (RuntimeException e) {
-            throw new KubeletStartException("container runtime " + s.runtimeEndpoint() + " does not answer: "
-                    + ImagePuller.goError(e) + " (is it running? check --container-runtime-endpoint)", e);
+    /** Registers a started part to be closed in reverse order; closes it at once when the kubelet closed meanwhile. */
+    private synchronized <T extends AutoCloseable> T closeLater(T part) {
+        if (closed) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                log.warn("closing {}: {}", part.getClass().getSimpleName(), e.toString());
+            }
+            throw new CancellationException("kubelet closed while starting");
         }
+        closeInReverse.add(part);
+        return part;
+    }
 
+    private void startParts(KubeletSettings s) throws KubeletStartException, IOException, InterruptedException {
+        KubeletConfiguration c = s.config();
         MachineInfo machine = MachineInfo.current();
         List<String> nodeIps = NodeAddresses.detect(s.nodeIPs(), s.nodeName());
         VolumeDirs.mkdirs(s.rootDir().resolve("pods"), VolumeDirs.PRIVATE_DIR_MODE);
@@ -137,26 +152,41 @@ public final class Kubelet implements AutoCloseable {
                 pv.objectsChanged(); // claims bind, volumes are provisioned or released now
             }
         });
-        AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
-        AtomicReference<GenericPleg> plegRef = new AtomicReference<>();
         PodManager pods = new PodManager();
-        AtomicReference<SyncLoop> loopRef = new AtomicReference<>();
         PersistentVolumeController claims = new PersistentVolumeController(rootDir, new KubeletStorageObjects(objects, pods,
-                () -> loopRef.get() != null && loopRef.get().sourcesReady()));
+                () -> loop != null && loop.sourcesReady()));
+        AtomicReference<FileSource> fileSource = new AtomicReference<>();
+        // served from the start, so /healthz says why the kubelet is not up yet (e.g. Docker not answering)
+        startServers(c, claims, () -> Optional.ofNullable(fileSource.get())
+                .map(f -> ManifestError.from(f.errors())).orElse(List.of()));
+
+        if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri) {
+            s.podInfraContainerImage().ifPresent(i -> log.info(
+                    "--pod-infra-container-image {} is not sent to a remote runtime: it picks its own sandbox image", i));
+        }
+        statusReport.accept("connecting to the container runtime " + s.runtimeEndpoint());
+        Optional<RuntimeConnector.Connected> connected = connector.connect(statusReport);
+        if (connected.isEmpty()) {
+            return; // closed while waiting
+        }
+        CriRuntime cri = closeLater(connected.get().runtime());
+        VersionResponse v = connected.get().version();
+        String runtimeName = v.getRuntimeName();
+        log.info("container runtime {} {} (CRI {}) via {}", v.getRuntimeName(), v.getRuntimeVersion(),
+                v.getRuntimeApiVersion(), s.runtimeEndpoint());
+
+        claimsRef.set(closeLater(claims));
         claims.start();
-        claimsRef.set(claims);
-        closeInReverse.add(claims);
         Mounter mounter = new LinuxMounter();
-        VolumeManager volumes = new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods, workersRef::get,
-                () -> plegRef.get() == null ? null : plegRef.get().pods()),
+        AtomicReference<PodWorkers<Pod>> workersRef = new AtomicReference<>();
+        VolumeManager volumes = closeLater(new VolumeManager(new VolumePaths(rootDir), new KubeletPodState(pods,
+                workersRef::get, () -> pleg == null ? null : pleg.pods()),
                 mounter, StandardPlugins.create(new VolumeDirs(mounter), objects,
-                new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes()), new BoundClaims(claims), rootDir));
+                new NodeResources(node.allocatableMilliCpu(), node.memoryCapacityBytes()), new BoundClaims(claims), rootDir)));
         volumesRef.set(volumes);
-        closeInReverse.add(volumes);
 
         CrashLoopBackOff backoff = new CrashLoopBackOff();
-        PodKiller killer = new PodKiller(cri.runtime());
-        closeInReverse.add(killer);
+        PodKiller killer = closeLater(new PodKiller(cri.runtime()));
         KubeRuntimeManager manager = new KubeRuntimeManager(
                 new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node),
                 new ContainerStarter(cri, new ImagePuller(new CrashLoopBackOff(), clock, c.serializeImagePulls(),
@@ -165,61 +195,63 @@ public final class Kubelet implements AutoCloseable {
                         backoff, volumes::mountedVolumes, clock),
                 killer, new ContainerGc(cri.runtime()));
 
-        StatusManager statuses = new StatusManager(clock);
         WorkQueue queue = new WorkQueue();
         PodDirs dirs = new PodDirs();
         KubeletPodSyncer syncer = new KubeletPodSyncer(new RuntimePods(cri.runtime()), new CriPodViewLoader(cri.runtime()),
                 manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, clock);
-        PodWorkers<Pod> workers = new PodWorkers<>(syncer);
+        PodWorkers<Pod> workers = closeLater(new PodWorkers<>(syncer));
         workersRef.set(workers);
-        closeInReverse.add(workers);
         // a pod held back by a volume that can now be set up syncs at the next tick, not after its error back-off
         volumes.onVolumeRecovered(uid -> queue.enqueue(uid, clock.instant(), Duration.ZERO));
         volumes.start();
 
-
-        ContainerLogManager logs = new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
-                c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock);
-        closeInReverse.add(logs);
+        ContainerLogManager logs = closeLater(new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
+                c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock));
         logs.start();
 
-        GenericPleg pleg = new GenericPleg(cri.runtime());
-        closeInReverse.add(pleg);
-        pleg.start();
-        plegRef.set(pleg);
+        GenericPleg relister = closeLater(new GenericPleg(cri.runtime()));
+        relister.start();
+        pleg = relister;
 
         PodConfig config = new PodConfig();
         Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE) : Set.of();
-        Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, backoff, rootDir.resolve("pods"), dirs,
-                volumes::podHasVolumes);
-        SyncLoop loop = new SyncLoop(config, sources, pleg, pods, workers,
-                new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock);
-        closeInReverse.add(loop);
-        loop.start();
-        loopRef.set(loop);
+        Housekeeping housekeeping = new Housekeeping(pods, workers, relister, statuses, backoff, rootDir.resolve("pods"),
+                dirs, volumes::podHasVolumes);
+        SyncLoop syncLoop = closeLater(new SyncLoop(config, sources, relister, pods, workers,
+                new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock));
+        syncLoop.start();
+        loop = syncLoop;
 
-        Optional<FileSource> files = Optional.empty();
         if (s.staticPodPath().isPresent()) {
-            FileSource fs = new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName()),
+            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName()),
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
                         objects.accept(snapshot); // objects first: a pod's configMapKeyRef finds them
                         config.accept(snapshot);
-                    });
-            closeInReverse.add(fs);
+                    }));
             fs.start();
-            files = Optional.of(fs);
+            fileSource.set(fs);
             log.info("watching static pods in {} (full rescan every {})", fs.directory(), c.fileCheckFrequency());
         } else {
             log.info("no static pod path configured: no pods will run");
         }
+        statusReport.accept("syncing pods from " + (sources.isEmpty() ? "no sources" : s.staticPodPath().get()));
+        log.info("kubelet started on node {}", s.nodeName());
+    }
 
-        List<Supplier<Optional<String>>> checks = List.of(
-                () -> pleg.healthy() ? Optional.empty()
-                        : Optional.of("pleg: no successful relist within " + GenericPleg.DEFAULT_RELIST_THRESHOLD.toMinutes() + "m"),
-                loop::health,
-                () -> loop.sourcesReady() ? Optional.empty() : Optional.of("sources: waiting for " + sources));
-        Optional<FileSource> fileSource = files;
-        Supplier<List<ManifestError>> errors = () -> fileSource.map(f -> ManifestError.from(f.errors())).orElse(List.of());
+    private static boolean isReady(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private void startServers(KubeletConfiguration c, PersistentVolumeController claims,
+                              Supplier<List<ManifestError>> errors) throws KubeletStartException {
+        List<Supplier<Optional<String>>> checks = List.of(connector::health, this::liveness, () -> {
+            SyncLoop l = loop;
+            if (l == null) {
+                return Optional.of("syncloop: not started yet");
+            }
+            return l.sourcesReady() ? Optional.empty() : Optional.of("sources: not all seen yet");
+        });
         if (c.readOnlyPort() > 0) {
             InetSocketAddress at = new InetSocketAddress(readOnlyBindAddress(c.address()), c.readOnlyPort());
             try {
@@ -239,7 +271,40 @@ public final class Kubelet implements AutoCloseable {
                 log.error("cannot serve healthz on {}:{}: {}", c.healthzBindAddress(), c.healthzPort(), e.getMessage());
             }
         }
-        log.info("kubelet started on node {}", s.nodeName());
+    }
+
+    /**
+     * Empty while the sync loop iterates and the PLEG relists (or while the kubelet still waits for the runtime, which
+     * is progress, not a hang), else what is stuck: the systemd watchdog is fed only while this is empty.
+     */
+    public Optional<String> liveness() {
+        GenericPleg p = pleg;
+        if (p != null && !p.healthy()) {
+            return Optional.of("pleg: no successful relist within " + GenericPleg.DEFAULT_RELIST_THRESHOLD.toMinutes() + "m");
+        }
+        SyncLoop l = loop;
+        return l == null ? Optional.empty() : l.health();
+    }
+
+    /** True once the runtime answered and the sync loop has taken in every source's pods and cleaned up once. */
+    public boolean initialSyncDone() {
+        SyncLoop l = loop;
+        return l != null && l.initialSyncDone();
+    }
+
+    /** One line on what the kubelet runs now, e.g. "running 12 pods (11 ready)", for systemd's STATUS=. */
+    public String summary() {
+        Optional<String> waiting = connector.health();
+        if (waiting.isPresent()) {
+            return "waiting for the container " + waiting.get();
+        }
+        if (!initialSyncDone()) {
+            return "syncing pods";
+        }
+        List<Pod> all = statuses.pods();
+        long ready = all.stream().filter(Kubelet::isReady).count();
+        return "running " + all.size() + (all.size() == 1 ? " pod" : " pods") + " (" + ready + " ready)"
+                + liveness().map(r -> "; unhealthy: " + r).orElse("");
     }
 
     /** {@code /persistentvolumes} and {@code /persistentvolumeclaims}: the objects with Skiff's own status. */
@@ -257,19 +322,12 @@ public final class Kubelet implements AutoCloseable {
                 ? "127.0.0.1" : address;
     }
 
-    private static CriRuntime connect(KubeletSettings s) throws KubeletStartException {
-        try {
-            if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri remote) {
-                s.podInfraContainerImage().ifPresent(i -> log.info(
-                        "--pod-infra-container-image {} is not sent to a remote runtime: it picks its own sandbox image", i));
-                return RemoteCriRuntime.connect(remote.endpoint(), RUNTIME_REQUEST_TIMEOUT);
-            }
-            RuntimeEndpoint.InProcessDocker docker = (RuntimeEndpoint.InProcessDocker) s.runtimeEndpoint();
-            return DockerCriRuntime.connect(new DockerShimConfig(docker.dockerEndpoint(),
-                    s.podInfraContainerImage().orElse(null)));
-        } catch (RuntimeException e) {
-            throw new KubeletStartException("cannot connect to " + s.runtimeEndpoint() + ": " + ImagePuller.goError(e), e);
+    private static CriRuntime connect(KubeletSettings s) {
+        if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri remote) {
+            return RemoteCriRuntime.connect(remote.endpoint(), RUNTIME_REQUEST_TIMEOUT);
         }
+        RuntimeEndpoint.InProcessDocker docker = (RuntimeEndpoint.InProcessDocker) s.runtimeEndpoint();
+        return DockerCriRuntime.connect(new DockerShimConfig(docker.dockerEndpoint(), s.podInfraContainerImage().orElse(null)));
     }
 
     /** The bound address of the read-only server, when it runs. */
@@ -277,13 +335,19 @@ public final class Kubelet implements AutoCloseable {
         return readOnly == null ? Optional.empty() : Optional.of(readOnly.address());
     }
 
-    /** Stops the kubelet (not its pods). Idempotent. */
+    /** Stops the kubelet (not its pods), also while it waits for the runtime. Idempotent. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        connector.cancel(); // outside the lock: start() holds no lock while it waits, but be quick either way
+        closeParts();
+    }
+
+    private synchronized void closeParts() {
         if (closed) {
             return;
         }
         closed = true;
+        connector.cancel();
         for (KubeletServer server : servers) {
             server.close();
         }

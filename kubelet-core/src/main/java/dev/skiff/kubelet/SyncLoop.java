@@ -58,6 +58,7 @@ final class SyncLoop implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
     private volatile Instant lastIteration;
+    private volatile boolean initialSyncDone;
 
     SyncLoop(PodConfig config, Collection<String> sources, GenericPleg pleg, PodManager pods, PodWorkers<Pod> workers,
              NodeInfo node, StatusManager statuses, Housekeeping housekeeping, WorkQueue queue, Clock clock) {
@@ -91,6 +92,14 @@ final class SyncLoop implements AutoCloseable {
     /** True once every source has delivered its pods (before that, nothing is cleaned up). */
     boolean sourcesReady() {
         return config.seenAllSources(sources);
+    }
+
+    /**
+     * True once every source's pods have been taken in (and dispatched to their workers) and housekeeping ran once,
+     * so runtime pods the sources no longer name are being torn down: the kubelet has caught up with its sources.
+     */
+    boolean initialSyncDone() {
+        return initialSyncDone;
     }
 
     /** Empty when the loop is iterating, else what is wrong (for /healthz). */
@@ -137,6 +146,7 @@ final class SyncLoop implements AutoCloseable {
                 if (!now.isBefore(nextHousekeeping)) {
                     if (sourcesReady()) {
                         housekeeping.run();
+                        initialSyncDone = true;
                     }
                     nextHousekeeping = clock.instant().plus(HOUSEKEEPING_PERIOD);
                 }
