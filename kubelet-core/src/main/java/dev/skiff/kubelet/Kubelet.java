@@ -3,12 +3,16 @@ package dev.skiff.kubelet;
 import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.docker.DockerCriRuntime;
 import dev.skiff.cri.docker.DockerShimConfig;
+import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.remote.RemoteCriRuntime;
 import dev.skiff.cri.v1.VersionResponse;
 import dev.skiff.kubelet.admission.NodeInfo;
 import dev.skiff.kubelet.config.KubeletConfiguration;
 import dev.skiff.kubelet.config.KubeletSettings;
 import dev.skiff.kubelet.config.RuntimeEndpoint;
+import dev.skiff.kubelet.gc.GarbageCollector;
+import dev.skiff.kubelet.gc.ImageGcPolicy;
+import dev.skiff.kubelet.gc.PodOwnership;
 import dev.skiff.kubelet.kuberuntime.ContainerConfigFactory;
 import dev.skiff.kubelet.kuberuntime.NodeFacts;
 import dev.skiff.kubelet.kuberuntime.SandboxConfigFactory;
@@ -221,6 +225,17 @@ public final class Kubelet implements AutoCloseable {
                 new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock));
         syncLoop.start();
         loop = syncLoop;
+
+        Set<String> sandboxImages = s.runtimeEndpoint() instanceof RuntimeEndpoint.InProcessDocker
+                ? Set.of(s.podInfraContainerImage().orElse(PauseImage.defaultImage()))
+                : Set.of(); // a remote runtime chooses (and pins) its own sandbox image
+        GarbageCollector gc = closeLater(new GarbageCollector(cri.runtime(), cri.images(),
+                PodOwnership.of(syncLoop::sourcesReady, uid -> pods.isDesired(uid) || workers.state(uid).isPresent(),
+                        rootDir.resolve("pods")),
+                node.podLogsDir(),
+                new ImageGcPolicy(c.imageGCHighThresholdPercent(), c.imageGCLowThresholdPercent(), c.imageMinimumGCAge()),
+                sandboxImages, clock));
+        gc.start();
 
         if (s.staticPodPath().isPresent()) {
             FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName()),

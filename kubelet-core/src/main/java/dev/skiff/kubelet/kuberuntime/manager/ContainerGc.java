@@ -27,7 +27,7 @@ import java.util.Set;
 /**
  * Removes dead containers and sandboxes with their log files, as upstream's container GC with its defaults for
  * a pod that still exists (keep the newest dead instance of each container, which is its lastState) and for a
- * deleted one (remove everything).
+ * deleted one (remove everything). The periodic pass over all pods is {@code dev.skiff.kubelet.gc.ContainerGarbageCollector}.
  */
 public final class ContainerGc {
     /** Upstream MaxPerPodContainer default. */
@@ -80,7 +80,11 @@ public final class ContainerGc {
         return all;
     }
 
-    private boolean removeContainer(String podRef, String id) {
+    /**
+     * Removes one container and its log files (the periodic GC shares this with the sync path); true when it is
+     * gone. Removal is idempotent in the runtime, so a race with a pod worker removing the same container is safe.
+     */
+    public boolean removeContainer(String podRef, String id) {
         try {
             String logPath = "";
             try {
@@ -101,7 +105,8 @@ public final class ContainerGc {
         }
     }
 
-    private boolean removeSandbox(String podRef, String id) {
+    /** Removes one sandbox; true when it is gone. */
+    public boolean removeSandbox(String podRef, String id) {
         try {
             runtime.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
             log.info("pod {}: removed sandbox {}", podRef, Ids.shortId(id));
