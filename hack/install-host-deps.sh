@@ -22,6 +22,7 @@ need iproute2         command -v ip
 need procps           command -v ps
 need e2fsprogs        command -v mkfs.ext4             # persistent volumes: mkfs on loop devices
 need util-linux       command -v blkid                 # blkid, losetup
+need xfsprogs         command -v mkfs.xfs              # StorageClass/PV fsType: xfs
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -22,6 +22,11 @@ final class BoundClaims implements ClaimVolumes {
     }
 
     @Override
+    public Map<String, String> nodeLabels() {
+        return controller.nodeLabels();
+    }
+
+    @Override
     public String whyNotBound(String namespace, String claimName) {
         Optional<PersistentVolumeClaim> claim = controller.persistentVolumeClaims().stream()
                 .filter(c -> claimName.equals(c.getMetadata().getName()) && namespace.equals(c.getMetadata().getNamespace()))

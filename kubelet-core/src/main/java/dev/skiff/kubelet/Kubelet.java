@@ -158,7 +158,7 @@ public final class Kubelet implements AutoCloseable {
         });
         PodManager pods = new PodManager();
         PersistentVolumeController claims = new PersistentVolumeController(rootDir, new KubeletStorageObjects(objects, pods,
-                () -> loop != null && loop.sourcesReady()));
+                () -> loop != null && loop.sourcesReady(), s.nodeLabels()));
         AtomicReference<FileSource> fileSource = new AtomicReference<>();
         // served from the start, so /healthz says why the kubelet is not up yet (e.g. Docker not answering)
         startServers(c, claims, () -> Optional.ofNullable(fileSource.get())

@@ -35,14 +35,24 @@ final class KubeletStorageObjects implements StorageObjects {
     private final ObjectStore store;
     private final PodManager pods;
     private final BooleanSupplier sourcesReady;
+    private final Map<String, String> nodeLabels;
     private Map<String, PersistentVolumeClaim> lastSeen = Map.of();
     private final Set<String> protectedClaims = new HashSet<>();
 
-    /** @param sourcesReady true once every pod source has delivered (the sync loop's sourcesReady) */
-    KubeletStorageObjects(ObjectStore store, PodManager pods, BooleanSupplier sourcesReady) {
+    /**
+     * @param sourcesReady true once every pod source has delivered (the sync loop's sourcesReady)
+     * @param nodeLabels   this node's labels (KubeletSettings.nodeLabels: kubernetes.io/hostname among them)
+     */
+    KubeletStorageObjects(ObjectStore store, PodManager pods, BooleanSupplier sourcesReady, Map<String, String> nodeLabels) {
         this.store = store;
         this.pods = pods;
         this.sourcesReady = sourcesReady;
+        this.nodeLabels = Map.copyOf(nodeLabels);
+    }
+
+    @Override
+    public Map<String, String> nodeLabels() {
+        return nodeLabels;
     }
 
     @Override

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubeletStorageObjectsTest {
     private final ObjectStore store = new ObjectStore();
     private final PodManager pods = new PodManager();
-    private final KubeletStorageObjects objects = new KubeletStorageObjects(store, pods, () -> true);
+    private final KubeletStorageObjects objects = new KubeletStorageObjects(store, pods, () -> true, Map.of());
 
     private static PersistentVolumeClaim claim(String name, String storageClass) {
         return new PersistentVolumeClaimBuilder().withNewMetadata().withNamespace("ns").withName(name).endMetadata()

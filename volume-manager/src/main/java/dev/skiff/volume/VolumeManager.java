@@ -221,7 +221,7 @@ public final class VolumeManager implements AutoCloseable {
     /** True for a block device node (a Block volume's path). */
     private static boolean isBlockDevice(java.nio.file.Path p) {
         try {
-            return ((Integer) java.nio.file.Files.getAttribute(p, "unix:mode") & 0170000) == 0060000;
+            return dev.skiff.volume.block.BlockDevices.isBlockDevice(p);
         } catch (java.io.IOException | RuntimeException e) {
             return false;
         }

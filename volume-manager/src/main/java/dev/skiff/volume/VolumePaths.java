@@ -28,6 +28,16 @@ public record VolumePaths(Path rootDir) {
         return podVolumesDir(podUid).resolve(escapePluginName(pluginName)).resolve(volumeName);
     }
 
+    /** {@code <root>/pods/<uid>/volumeDevices}: the pod's Block volumes, one symlink to its device each. */
+    public Path podVolumeDevicesDir(String podUid) {
+        return podDir(podUid).resolve("volumeDevices");
+    }
+
+    /** {@code <root>/pods/<uid>/volumeDevices/kubernetes.io~local-volume/<name>}, upstream's pod device map path. */
+    public Path volumeDeviceLink(String podUid, String pluginName, String volumeName) {
+        return podVolumeDevicesDir(podUid).resolve(escapePluginName(pluginName)).resolve(volumeName);
+    }
+
     /** {@code <root>/pods/<uid>/volume-subpaths} */
     public Path podSubPathsDir(String podUid) {
         return podDir(podUid).resolve("volume-subpaths");

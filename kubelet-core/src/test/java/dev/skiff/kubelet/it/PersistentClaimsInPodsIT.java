@@ -1,6 +1,9 @@
 package dev.skiff.kubelet.it;
 
+import dev.skiff.volume.block.KernelFilesystems;
+import dev.skiff.volume.block.Mkfs;
 import io.fabric8.kubernetes.api.model.Pod;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -9,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,12 +58,42 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
                 .map(l -> l.split(" ")[0] + " " + l.split(" ")[4]).toList();
     }
 
+    /** The PV the claim is bound to, from {@code /persistentvolumeclaims}. */
+    private String volumeOf(String claim) throws Exception {
+        return kubelet.persistentVolumeClaims().getItems().stream()
+                .filter(c -> c.getMetadata().getName().equals(claim)).findFirst().orElseThrow().getSpec().getVolumeName();
+    }
+
+    private static String losetup() throws Exception {
+        Process p = new ProcessBuilder("losetup", "-a").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
+    }
+
+    /** Waits until no loop device is backed by a file under the kubelet's root dir; returns what losetup saw last. */
+    private String awaitNoLoopUnderRoot() throws Exception {
+        String root = kubelet.rootDir().toRealPath().toString();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String seen = losetup();
+        while (seen.contains(root) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            seen = losetup();
+        }
+        return seen;
+    }
+
     @Test
     void dataOutlivesThePodAndAKill9AndIsFormattedOnce() throws Exception {
         kubelet.writeManifest("storage.yaml", storage("data", "ReadWriteOnce"));
         kubelet.writeManifest("writer.yaml", pod("writer", "data", "echo persisted > /data/file && sleep 3600"));
         Pod w = awaitRunning("writer");
         awaitOutput(w, "c", "cat /data/file", "persisted", WAIT);
+        String pv = volumeOf("data");
+        Path writerDir = volumeDir(w, "local-volume", pv);
+        assertEquals(1, mountsAt(writerDir).size(), "the pod's dir is named after the PV, as upstream: "
+                + describeMounts(mountsUnder(podDir(w))));
+        assertFalse(Files.exists(volumeDir(w, "local-volume", "data")), "a dir named after the pod's volume");
         assertTrue(PodDocker.sh(dockerId(w, "c"), "grep ' /data ' /proc/mounts").contains("ext4"), "not the ext4 volume");
         assertEquals(1, formatCount());
 
@@ -72,6 +106,8 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
         assertEquals("persisted", PodDocker.sh(dockerId(r, "c"), "cat /data/file").trim());
         List<String> before = globalMounts();
         assertEquals(1, before.size(), before.toString());
+        Path readerDir = volumeDir(r, "local-volume", pv);
+        int readerMount = mountsAt(readerDir).get(0).mountId();
 
         kubelet.kill9();
         kubelet.start();
@@ -79,8 +115,25 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
         Pod again = awaitRunning("reader");
         assertEquals(dockerId(r, "c"), dockerId(again, "c"), "the reader was restarted");
         assertEquals(before, globalMounts(), "the global mount was remounted or stacked");
+        assertEquals(List.of(readerMount), mountsAt(readerDir).stream().map(m -> m.mountId()).toList(),
+                "the PV-named dir was not adopted as it was");
         assertEquals("persisted", PodDocker.sh(dockerId(again, "c"), "cat /data/file").trim());
         assertEquals(1, formatCount(), "formatted again after the restart");
+    }
+
+    @Test
+    void anXfsStorageClassGivesTheContainerAnXfsVolume() throws Exception {
+        Assumptions.assumeTrue(Mkfs.xfsAvailable(), "mkfs.xfs is not installed (hack/install-host-deps.sh: xfsprogs)");
+        Assumptions.assumeTrue(KernelFilesystems.listed("xfs"), "this kernel has no xfs");
+        String storage = storage("x", "ReadWriteOnce").replace("reclaimPolicy: Delete",
+                "reclaimPolicy: Delete\nparameters: {fsType: xfs}").replace("storage: 32Mi", "storage: 320Mi");
+        kubelet.writeManifest("storage.yaml", storage);
+        kubelet.writeManifest("pod.yaml", pod("xfs", "x", "echo on-xfs > /data/file && sleep 3600"));
+        Pod p = awaitRunning("xfs");
+        awaitOutput(p, "c", "cat /data/file", "on-xfs", WAIT);
+        assertTrue(PodDocker.sh(dockerId(p, "c"), "grep ' /data ' /proc/mounts").contains(" xfs "),
+                "not an xfs volume: " + PodDocker.sh(dockerId(p, "c"), "grep ' /data ' /proc/mounts"));
+        assertEquals(1, formatCount());
     }
 
     @Test
@@ -94,6 +147,9 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
                 """, container("c", "sleep 3600") + "    volumeDevices:\n    - {name: disk, devicePath: /dev/xvda}\n"));
         Pod p = awaitRunning("blk");
         String c = dockerId(p, "c");
+        Path link = podDir(p).resolve("volumeDevices/kubernetes.io~local-volume").resolve(volumeOf("raw"));
+        assertTrue(Files.isSymbolicLink(link), "upstream's pod device map path " + link);
+        assertTrue(Files.readSymbolicLink(link).toString().startsWith("/dev/loop"), link + " -> " + Files.readSymbolicLink(link));
         assertEquals("block", PodDocker.sh(c, "[ -b /dev/xvda ] && echo block || echo not").trim());
         PodDocker.sh(c, "echo raw-bytes | dd of=/dev/xvda bs=512 count=1 conv=sync 2>/dev/null");
         assertEquals("raw-bytes", PodDocker.sh(c, "dd if=/dev/xvda bs=512 count=1 2>/dev/null | head -c 9").trim());
@@ -104,15 +160,85 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
 
         kubelet.deleteManifest("pod.yaml");
         kubelet.awaitPodGone("blk", WAIT);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            losetup = new String(new ProcessBuilder("losetup", "-a").start().getInputStream().readAllBytes());
-            if (!losetup.contains(kubelet.rootDir().toRealPath().toString())) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        assertTrue(!losetup.contains(kubelet.rootDir().toRealPath().toString()), "the loop device outlived its pod: " + losetup);
+        losetup = awaitNoLoopUnderRoot();
+        assertFalse(losetup.contains(kubelet.rootDir().toRealPath().toString()), "the loop device outlived its pod: " + losetup);
+    }
+
+    @Test
+    void theLoopOfABlockPodDeletedWhileSkiffWasDownIsDetachedAfterTheRestart() throws Exception {
+        String storage = storage("raw", "ReadWriteOnce").replace("accessModes: [ReadWriteOnce]",
+                "accessModes: [ReadWriteOnce]\n  volumeMode: Block");
+        kubelet.writeManifest("storage.yaml", storage);
+        kubelet.writeManifest("pod.yaml", podYaml("blk", """
+                  volumes:
+                  - {name: disk, persistentVolumeClaim: {claimName: raw}}
+                """, container("c", "sleep 3600") + "    volumeDevices:\n    - {name: disk, devicePath: /dev/xvda}\n"));
+        Pod p = awaitRunning("blk");
+        String pv = volumeOf("raw");
+        Path file = kubelet.rootDir().toRealPath().resolve("storage/loopback/" + pv + ".img");
+        assertTrue(losetup().contains(file.toString()), "not attached: " + losetup());
+
+        kubelet.kill9();
+        kubelet.deleteManifest("pod.yaml");
+        kubelet.start();
+        awaitNoContainers(uid(p), Duration.ofSeconds(45));
+        String seen = awaitNoLoopUnderRoot();
+        assertFalse(seen.contains(file.toString()), "the loop device of the gone pod is still attached: " + seen
+                + "\n" + kubelet.logTail());
+        assertTrue(Files.exists(file), "the backing file of a claim that still exists went");
+        awaitTrue("the gone pod's dir removed", WAIT, () -> !Files.exists(podDir(p)), () -> podDir(p).toString());
+
+        String classOnly = storage.substring(0, storage.indexOf("---"));
+        kubelet.writeManifest("storage.yaml", classOnly);
+        awaitTrue("the backing file deleted with its claim (reclaimPolicy Delete)", WAIT, () -> !Files.exists(file),
+                file::toString);
+    }
+
+    private static String pinnedPv(String name, String host, String claim, String ns) {
+        return """
+                apiVersion: v1
+                kind: PersistentVolume
+                metadata: {name: %1$s}
+                spec:
+                  capacity: {storage: 1Gi}
+                  accessModes: [ReadWriteOnce]
+                  storageClassName: ""
+                  hostPath: {path: /tmp}
+                  nodeAffinity:
+                    required:
+                      nodeSelectorTerms:
+                      - matchExpressions:
+                        - {key: kubernetes.io/hostname, operator: In, values: [%2$s]}
+                ---
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: %3$s, namespace: %4$s}
+                spec:
+                  storageClassName: ""
+                  volumeName: %1$s
+                  accessModes: [ReadWriteOnce]
+                  resources: {requests: {storage: 1Gi}}
+                """.formatted(name, host, claim, ns);
+    }
+
+    @Test
+    void provisionedVolumesArePinnedToThisNodeAndAVolumeOfAnotherNodeKeepsThePodPending() throws Exception {
+        kubelet.writeManifest("storage.yaml", storage("data", "ReadWriteOnce"));
+        kubelet.writeManifest("pinned.yaml", pinnedPv("far", "some-other-node", "far", ns) + "---\n"
+                + pinnedPv("near", kubelet.nodeName(), "near", ns));
+        kubelet.writeManifest("pod.yaml", pod("user", "data", "sleep 3600"));
+        awaitRunning("user");
+        String provisioned = volumeOf("data");
+        var pv = kubelet.persistentVolumes().getItems().stream()
+                .filter(v -> v.getMetadata().getName().equals(provisioned)).findFirst().orElseThrow();
+        assertEquals(kubelet.nodeName(), pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().get(0)
+                .getMatchExpressions().get(0).getValues().get(0), "not pinned to this node: " + pv.getSpec());
+
+        kubelet.writeManifest("far.yaml", pod("far", "far", "sleep 3600"));
+        awaitFailedMount("far",
+                "MountVolume.NodeAffinity check failed for volume \"data\" : no matching NodeSelectorTerms", WAIT);
+        kubelet.writeManifest("near.yaml", pod("near", "near", "sleep 3600"));
+        awaitRunning("near");
     }
 
     @Test

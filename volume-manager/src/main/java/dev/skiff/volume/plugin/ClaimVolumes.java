@@ -2,6 +2,7 @@ package dev.skiff.volume.plugin;
 
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 
+import java.util.Map;
 import java.util.Optional;
 
 /** What a pod's persistentVolumeClaim volume resolves to: the PV its claim is bound to (the PV controller's view). */
@@ -14,4 +15,9 @@ public interface ClaimVolumes {
      * or {@code persistentvolumeclaim "data" is not bound}.
      */
     String whyNotBound(String namespace, String claimName);
+
+    /** This node's labels, for the PVs' nodeAffinity (upstream's volume host GetNodeLabels). */
+    default Map<String, String> nodeLabels() {
+        return Map.of();
+    }
 }

@@ -4,23 +4,24 @@ import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.VolumePaths;
 import dev.skiff.volume.block.BlockDeviceException;
 import dev.skiff.volume.block.Blkid;
+import dev.skiff.volume.block.BlockDevices;
+import dev.skiff.volume.block.KernelFilesystems;
 import dev.skiff.volume.block.LoopDevices;
 import dev.skiff.volume.block.Mkfs;
 import dev.skiff.volume.mount.MountException;
 import dev.skiff.volume.mount.MountInfo;
 import dev.skiff.volume.mount.MountInfoParser;
 import dev.skiff.volume.mount.Mounter;
+import dev.skiff.volume.pv.NodeAffinities;
 import io.fabric8.kubernetes.api.model.HostPathVolumeSource;
 import io.fabric8.kubernetes.api.model.LocalVolumeSource;
 import io.fabric8.kubernetes.api.model.NFSVolumeSource;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
 import io.fabric8.kubernetes.api.model.Volume;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -34,11 +35,15 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * {@code persistentVolumeClaim} volumes backed by node-local PVs (upstream pkg/volume/local, with the
- * attach/mount-device steps of the operation executor folded in). A loop-backed or block-device PV is formatted when
- * blank, mounted once at a global path {@code <root>/plugins/kubernetes.io/local-volume/mounts/<pv>} and bound into
- * each pod's volume dir; a directory PV (local or hostPath) is bound straight in. The global mount and the loop
- * device go when the last pod's bind goes.
+ * {@code persistentVolumeClaim} volumes backed by node-local PVs (upstream pkg/volume/local, with the attach and
+ * mount-device steps of the operation executor folded in). The pod's volume dir is named after the PV, as upstream's
+ * (see {@link #resolve}). A loop-backed or block-device PV is checked ({@code local.path} exists and is a block device
+ * or a file to attach), formatted when blank, mounted once at a global path
+ * {@code <root>/plugins/kubernetes.io/local-volume/mounts/<pv>} and bound into each pod's volume dir; a directory PV is
+ * bound straight in; a hostPath PV is the host's path itself; an nfs PV is mounted straight into the pod's dir; a
+ * Block PV is its device, linked under the pod's {@code volumeDevices}. The global mount, and the loop device when
+ * this plugin attached it, go when the last pod's use goes (also for pods gone while Skiff was down, once
+ * reconstruction hands their dirs to {@link #tearDown}).
  */
 public final class PersistentClaimPlugin implements VolumePlugin {
     private static final Logger log = LoggerFactory.getLogger(PersistentClaimPlugin.class);
@@ -47,8 +52,6 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     /** Upstream's MkdirAll mode for the pod's volume dir and the global mount dirs. */
     static final int DIR_MODE = 0750;
 
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFBLK = 0060000;
     /** A PV name is a DNS subdomain: safe as one path component. */
     private static final Pattern PV_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
@@ -60,11 +63,10 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     private final Mkfs mkfs;
     /** Global mounts, one dir per PV. */
     private final Path mountsDir;
-    /** One file per loop device this plugin attached, named after the PV, holding the backing file's path. */
-    private final Path loopsDir;
+    private final LoopRecords loopRecords;
     private final Path mountInfo;
+    private final VolumePaths paths;
     /** Setting up a global mount and releasing unused ones must not interleave (a release could race a new bind). */
-    private final Path rootDir;
     private final Object globalLock = new Object();
     private final ClaimUsers claimUsers = new ClaimUsers();
 
@@ -82,10 +84,10 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         this.loops = loops;
         this.blkid = blkid;
         this.mkfs = mkfs;
-        this.rootDir = rootDir;
+        this.paths = new VolumePaths(rootDir);
         Path pluginDir = rootDir.resolve("plugins").resolve(NAME);
         this.mountsDir = pluginDir.resolve("mounts");
-        this.loopsDir = pluginDir.resolve("loops");
+        this.loopRecords = new LoopRecords(pluginDir.resolve("loops"));
         this.mountInfo = mountInfo;
     }
 
@@ -104,10 +106,35 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         return mountsDir.resolve(pvName);
     }
 
+    /**
+     * The claim's volume dir, named after its PV as upstream's (volume.Spec.Name() is the PV's name):
+     * {@code volumes/kubernetes.io~local-volume/<pv>} for a local or loopback PV, {@code volumes/kubernetes.io~nfs/<pv>}
+     * for an nfs PV, {@code volumeDevices/kubernetes.io~local-volume/<pv>} (a link to the device) for a Block PV; a
+     * hostPath PV has none of its own (containers bind the host's path, as upstream's hostPath plugin), its
+     * {@code volumes/kubernetes.io~host-path/<pv>} is never made.
+     */
     @Override
-    public void setUp(VolumeSpec spec) throws VolumeException {
-        PersistentVolumeClaimVolumeSource source = spec.volume().getPersistentVolumeClaim();
-        String claimName = source.getClaimName();
+    public VolumeSpec resolve(VolumeSpec spec) throws VolumeException {
+        return spec.withDir(dirOf(spec.podUid(), boundVolume(spec)));
+    }
+
+    private Path dirOf(String podUid, PersistentVolume pv) {
+        String pvName = pv.getMetadata().getName();
+        if (isBlock(pv)) {
+            return paths.volumeDeviceLink(podUid, NAME, pvName);
+        }
+        if (pv.getSpec().getNfs() != null) {
+            return paths.volumeDir(podUid, NfsPlugin.NAME, pvName);
+        }
+        if (pv.getSpec().getHostPath() != null) {
+            return paths.volumeDir(podUid, HostPathPlugin.NAME, pvName);
+        }
+        return paths.volumeDir(podUid, NAME, pvName);
+    }
+
+    /** The PV the pod volume's claim is bound to; throws with the reason when there is none (yet). */
+    private PersistentVolume boundVolume(VolumeSpec spec) throws VolumeException {
+        String claimName = spec.volume().getPersistentVolumeClaim().getClaimName();
         if (claimName == null || claimName.isEmpty()) {
             throw new VolumeException("volume \"" + spec.name() + "\": persistentVolumeClaim.claimName is empty");
         }
@@ -117,10 +144,28 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         if (pvName == null || !PV_NAME.matcher(pvName).matches()) {
             throw new VolumeException("persistentvolume name \"" + pvName + "\" is not a valid name");
         }
-        boolean readOnly = Boolean.TRUE.equals(source.getReadOnly());
+        return pv;
+    }
+
+    private static boolean isBlock(PersistentVolume pv) {
+        return "Block".equals(pv.getSpec().getVolumeMode());
+    }
+
+    /** Sets the claim's volume up at its PV-named dir ({@link #resolve}d here again, so any spec of it will do). */
+    @Override
+    public void setUp(VolumeSpec unresolved) throws VolumeException {
+        PersistentVolume pv = boundVolume(unresolved);
+        Optional<String> conflict = NodeAffinities.conflict(pv, claims.nodeLabels());
+        if (conflict.isPresent()) {
+            // upstream's operation generator checks it before anything is mounted
+            throw VolumeException.inOperation("MountVolume.NodeAffinity check failed", conflict.get());
+        }
+        VolumeSpec spec = unresolved.withDir(dirOf(unresolved.podUid(), pv));
+        String pvName = pv.getMetadata().getName();
+        String claimName = spec.volume().getPersistentVolumeClaim().getClaimName();
         boolean firstUse = claimUsers.claim(pv, spec.podUid(), spec.namespace() + "/" + claimName);
         try {
-            mountClaim(spec, pv, pvName, readOnly);
+            mountClaim(spec, pv, pvName, readOnly(spec));
         } catch (VolumeException | RuntimeException e) {
             if (firstUse) {
                 claimUsers.forget(pvName, spec.podUid()); // it never got the volume: it does not hold it
@@ -129,8 +174,14 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         }
     }
 
+    /** The claim's {@code readOnly}: containers mount it read-only too (upstream's mounter attributes). */
+    @Override
+    public boolean readOnly(VolumeSpec spec) {
+        return Boolean.TRUE.equals(spec.volume().getPersistentVolumeClaim().getReadOnly());
+    }
+
     private void mountClaim(VolumeSpec spec, PersistentVolume pv, String pvName, boolean readOnly) throws VolumeException {
-        if ("Block".equals(pv.getSpec().getVolumeMode())) {
+        if (isBlock(pv)) {
             mapBlock(spec, pv, pvName);
             return;
         }
@@ -144,9 +195,9 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         }
         HostPathVolumeSource hostPath = pv.getSpec().getHostPath();
         if (hostPath != null) {
-            Path p = absolute(pvName, hostPath.getPath());
-            HostPathPlugin.checkType(p, hostPath.getType() == null ? "" : hostPath.getType());
-            bindInto(spec, pvName, p, readOnly);
+            // as upstream's hostPath plugin: checked, nothing mounted; containers bind the host's path (see path)
+            HostPathPlugin.checkType(absolute(pvName, hostPath.getPath()),
+                    hostPath.getType() == null ? "" : hostPath.getType());
             return;
         }
         LocalVolumeSource local = pv.getSpec().getLocal();
@@ -187,9 +238,14 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         if (local == null) {
             throw new VolumeException("persistentvolume \"" + pvName + "\" is a Block volume without a local source");
         }
+        Path path = absolute(pvName, local.getPath());
+        if (Files.isDirectory(path)) {
+            throw new VolumeException("persistentvolume \"" + pvName + "\": local path " + path
+                    + " is a directory: a Block volume needs a block device");
+        }
         Path device;
         synchronized (globalLock) {
-            device = device(pvName, absolute(pvName, local.getPath()));
+            device = device(pvName, path);
         }
         try {
             VolumeDirs.mkdirs(spec.dir().getParent(), DIR_MODE);
@@ -205,24 +261,36 @@ public final class PersistentClaimPlugin implements VolumePlugin {
         }
     }
 
-    /** A Block volume's path is its device (the symlink's target); any other volume's is its directory. */
+    /**
+     * Where containers get the volume: a Block volume's device (its link's target), a hostPath PV's host path, else
+     * the PV-named dir.
+     */
     @Override
     public Path path(VolumeSpec spec) {
+        Optional<PersistentVolume> pv = claims.boundVolume(spec.namespace(),
+                spec.volume().getPersistentVolumeClaim().getClaimName());
+        if (pv.isEmpty()) {
+            return spec.dir();
+        }
+        Path dir = dirOf(spec.podUid(), pv.get());
+        if (pv.get().getSpec().getHostPath() != null && !isBlock(pv.get())) {
+            return Path.of(pv.get().getSpec().getHostPath().getPath());
+        }
         try {
-            if (Files.isSymbolicLink(spec.dir())) {
-                return Files.readSymbolicLink(spec.dir());
+            if (Files.isSymbolicLink(dir)) {
+                return Files.readSymbolicLink(dir);
             }
         } catch (IOException e) {
-            log.warn("cannot read the block device link {}: {}", spec.dir(), e.toString());
+            log.warn("cannot read the block device link {}: {}", dir, e.toString());
         }
-        return spec.dir();
+        return dir;
     }
 
     /** Devices that pods' Block volumes link to (read from disk, so it holds across a restart). */
     private Set<Path> mappedDevices() {
         Set<Path> out = new HashSet<>();
-        for (Path pod : list(rootDir.resolve("pods"))) {
-            for (Path link : list(pod.resolve("volumes").resolve(VolumePaths.escapePluginName(NAME)))) {
+        for (Path pod : list(paths.podsDir())) {
+            for (Path link : list(pod.resolve("volumeDevices").resolve(VolumePaths.escapePluginName(NAME)))) {
                 try {
                     if (Files.isSymbolicLink(link)) {
                         out.add(Files.readSymbolicLink(link));
@@ -258,27 +326,27 @@ public final class PersistentClaimPlugin implements VolumePlugin {
             for (Path global : unusedGlobalMounts()) {
                 try {
                     dirs.remove(global);
-                    log.info("released global mount {}: no pod uses it any more", global);
+                    log.info("pv {}: released its global mount {}: no pod uses it any more", global.getFileName(),
+                            global);
                 } catch (VolumeException e) {
                     failures.add(global + ": " + e.getMessage());
                 }
             }
             Set<Path> mapped = mappedDevices();
-            for (Path marker : list(loopsDir)) {
-                String pvName = marker.getFileName().toString();
+            for (String pvName : loopRecords.pvNames()) {
                 try {
                     if (mounter.isMountPoint(globalPath(pvName)) || claimUsers.hasUsers(pvName)) {
                         continue;
                     }
-                    Path backing = Path.of(Files.readString(marker, StandardCharsets.UTF_8).strip());
+                    Path backing = loopRecords.backingFile(pvName);
                     Optional<Path> device = loops.find(backing);
                     if (device.isPresent() && mapped.contains(device.get())) {
                         continue; // a Block volume of a pod still links to it
                     }
                     if (loops.detach(backing)) {
-                        log.info("detached the loop device of {} (pv {})", backing, pvName);
+                        log.info("pv {}: detached the loop device of {}: no pod uses it any more", pvName, backing);
                     }
-                    Files.deleteIfExists(marker);
+                    loopRecords.forget(pvName);
                 } catch (IOException e) {
                     failures.add("detach loop device of pv " + pvName + ": " + e.getMessage());
                 }
@@ -327,12 +395,11 @@ public final class PersistentClaimPlugin implements VolumePlugin {
     private Path device(String pvName, Path path) throws VolumeException {
         try {
             if (Files.isRegularFile(path)) {
-                recordLoop(pvName, path);
+                loopRecords.record(pvName, path);
                 return loops.attach(path);
             }
-            int mode = (Integer) Files.getAttribute(path, "unix:mode");
-            if ((mode & S_IFMT) == S_IFBLK) {
-                return path;
+            if (BlockDevices.isBlockDevice(path)) {
+                return path; // a device of the host's: checked, never attached or detached by Skiff
             }
             throw new VolumeException("persistentvolume \"" + pvName + "\": local path " + path
                     + " is not a directory, a regular file or a block device");
@@ -342,20 +409,6 @@ public final class PersistentClaimPlugin implements VolumePlugin {
             throw new VolumeException("persistentvolume \"" + pvName + "\": cannot attach " + path + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    /** Written before the attach, so a crash between the two still leaves the device findable for the release. */
-    private void recordLoop(String pvName, Path file) throws IOException {
-        VolumeDirs.mkdirs(loopsDir, DIR_MODE);
-        Path marker = loopsDir.resolve(pvName);
-        String content = file.toRealPath() + "\n";
-        if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(content)) {
-            return;
-        }
-        Path tmp = loopsDir.resolve("." + pvName + ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
@@ -388,8 +441,11 @@ public final class PersistentClaimPlugin implements VolumePlugin {
             try {
                 mounter.mount(device.toString(), global, made.fsType(), 0, null);
             } catch (MountException e) {
+                String why = KernelFilesystems.listed(made.fsType()) ? e.getMessage()
+                        : e.getMessage() + ": this kernel does not support fsType " + made.fsType()
+                        + " (not in /proc/filesystems)";
                 throw new VolumeException("cannot mount " + device + " (" + describe(device) + ") at " + global
-                        + ": " + e.getMessage(), e);
+                        + ": " + why, e);
             }
             log.info("pod {} ({}): pv {}: mounted {} ({}) at {}", spec.podRef(), spec.podUid(), pvName, device,
                     made.fsType(), global);

@@ -30,6 +30,21 @@ public interface VolumePlugin {
         return false;
     }
 
+    /**
+     * The volume as it is set up for this pod: {@code spec} itself, or with another directory when the plugin names it
+     * after something else than the pod's volume name (a claim's volume: after its PV, as upstream's volume.Spec.Name()
+     * is the PV's name). The reconciler calls it before {@link #setUp}, {@link #path} and {@link #readOnly(VolumeSpec)};
+     * a volume that cannot be resolved yet (an unbound claim) throws with the reason.
+     */
+    default VolumeSpec resolve(VolumeSpec spec) throws VolumeException {
+        return spec;
+    }
+
+    /** {@link #readOnly()}, or read-only for this one volume (a read-only claim of a hostPath PV). */
+    default boolean readOnly(VolumeSpec spec) {
+        return readOnly();
+    }
+
     /** Where containers' bind mounts come from: {@code spec.dir()}, or elsewhere (hostPath: the host's path). */
     default Path path(VolumeSpec spec) {
         return spec.dir();

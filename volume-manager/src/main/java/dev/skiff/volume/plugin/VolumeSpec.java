@@ -20,6 +20,11 @@ public record VolumeSpec(Pod pod, Volume volume, Path dir) {
         Objects.requireNonNull(dir, "dir");
     }
 
+    /** The same volume at another directory (see {@link VolumePlugin#resolve}). */
+    public VolumeSpec withDir(Path other) {
+        return new VolumeSpec(pod, volume, other);
+    }
+
     public String podUid() {
         return pod.getMetadata().getUid();
     }

@@ -155,7 +155,7 @@ public final class PersistentVolumeController implements AutoCloseable {
             }
             List<PersistentVolume> manifestVolumes = objects.persistentVolumes();
             BindingResult result = binder.sync(new VolumeBinder.Inputs(allVolumes(manifestVolumes, true), claims,
-                    state, infos, objects.claimsInUse()));
+                    state, infos, objects.claimsInUse(), objects.nodeLabels()));
             BindingState next = result.state();
             logReleased(next);
             for (BindingDecision d : result.decisions()) {
@@ -191,6 +191,11 @@ public final class PersistentVolumeController implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /** This node's labels, as the storage objects give them (for the PVs' nodeAffinity). */
+    public Map<String, String> nodeLabels() {
+        return objects.nodeLabels();
     }
 
     /** The manifests' PVCs as copies with Skiff's status, volumeName and (while Pending) message filled in. */
@@ -368,7 +373,8 @@ public final class PersistentVolumeController implements AutoCloseable {
         }
         List<String> modes = claim.getSpec().getAccessModes() == null ? List.of() : claim.getSpec().getAccessModes();
         return new ProvisionedVolume(pvName, ClaimRef.of(claim), request.toString(), modes, volumeMode, sc.name(),
-                sc.reclaimPolicy(), loopbackDir.resolve(pvName + ".img"), fsType);
+                sc.reclaimPolicy(), loopbackDir.resolve(pvName + ".img"), fsType,
+                objects.nodeLabels().get(NodeAffinities.HOSTNAME));
     }
 
     /** The request in bytes, rounded up to whole sectors (a loop device ignores a partial last sector). */

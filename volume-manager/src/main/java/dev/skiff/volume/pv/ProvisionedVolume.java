@@ -16,10 +16,14 @@ import java.util.Objects;
  * A PV that Skiff's loopback provisioner made: everything needed to rebuild the PersistentVolume object after a
  * restart, and nothing else (the binder's status lives in the binding state).
  *
- * @param fsType the filesystem for {@code spec.local.fsType}; null for volumeMode Block
+ * @param fsType   the filesystem for {@code spec.local.fsType}; null for volumeMode Block
+ * @param hostname the node's {@code kubernetes.io/hostname} for the PV's nodeAffinity, as upstream's local
+ *                 provisioner sets it (the backing file is on this node only); null: no affinity (an older record,
+ *                 or a node without that label)
  */
 record ProvisionedVolume(String name, ClaimRef claim, String capacity, List<String> accessModes, String volumeMode,
-                         String storageClassName, String reclaimPolicy, Path backingFile, String fsType) {
+                         String storageClassName, String reclaimPolicy, Path backingFile, String fsType,
+                         String hostname) {
     static final String BACKING_FILE_ANNOTATION = "skiff.dev/backing-file";
 
     ProvisionedVolume {
@@ -31,6 +35,12 @@ record ProvisionedVolume(String name, ClaimRef claim, String capacity, List<Stri
         Objects.requireNonNull(storageClassName, "storageClassName");
         Objects.requireNonNull(reclaimPolicy, "reclaimPolicy");
         Objects.requireNonNull(backingFile, "backingFile");
+    }
+
+    /** A volume without node affinity. */
+    ProvisionedVolume(String name, ClaimRef claim, String capacity, List<String> accessModes, String volumeMode,
+                      String storageClassName, String reclaimPolicy, Path backingFile, String fsType) {
+        this(name, claim, capacity, accessModes, volumeMode, storageClassName, reclaimPolicy, backingFile, fsType, null);
     }
 
     /** A fresh PersistentVolume object (callers may change it), pre-bound to its claim so that the binder binds it. */
@@ -47,6 +57,7 @@ record ProvisionedVolume(String name, ClaimRef claim, String capacity, List<Stri
                 .withStorageClassName(storageClassName)
                 .withPersistentVolumeReclaimPolicy(reclaimPolicy)
                 .withNewLocal().withPath(backingFile.toString()).withFsType(fsType).endLocal()
+                .withNodeAffinity(hostname == null ? null : NodeAffinities.onHost(hostname))
                 .withClaimRef(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
                         .withNamespace(claim.namespace()).withName(claim.name()).withUid(claim.uid()).build())
                 .endSpec()
@@ -69,6 +80,9 @@ record ProvisionedVolume(String name, ClaimRef claim, String capacity, List<Stri
         o.put("reclaimPolicy", reclaimPolicy);
         o.put("backingFile", backingFile.toString());
         o.put("fsType", fsType);
+        if (hostname != null) {
+            o.put("hostname", hostname);
+        }
         return o;
     }
 
@@ -93,10 +107,14 @@ record ProvisionedVolume(String name, ClaimRef claim, String capacity, List<Stri
         if (fs != null && !(fs instanceof String)) {
             throw new IllegalArgumentException("\"fsType\" is not a string");
         }
+        Object host = o.get("hostname");
+        if (host != null && !(host instanceof String)) {
+            throw new IllegalArgumentException("\"hostname\" is not a string");
+        }
         return new ProvisionedVolume(string(o, "name"),
                 new ClaimRef(string(ref, "namespace"), string(ref, "name"), string(ref, "uid")),
                 string(o, "capacity"), modes, string(o, "volumeMode"), string(o, "storageClassName"),
-                string(o, "reclaimPolicy"), Path.of(string(o, "backingFile")), (String) fs);
+                string(o, "reclaimPolicy"), Path.of(string(o, "backingFile")), (String) fs, (String) host);
     }
 
     @SuppressWarnings("unchecked")

@@ -25,15 +25,27 @@ public final class VolumeBinder {
     static final String PROVISIONED_BY = "pv.kubernetes.io/provisioned-by";
     private static final Logger log = LoggerFactory.getLogger(VolumeBinder.class);
 
-    /** The inputs of one pass; {@code claimsInUse} are the keys of claims some pod on this node uses. */
+    /**
+     * The inputs of one pass; {@code claimsInUse} are the keys of claims some pod on this node uses,
+     * {@code nodeLabels} this node's labels (a WaitForFirstConsumer claim binds only to a PV whose nodeAffinity
+     * they satisfy, as upstream's scheduler binds it).
+     */
     public record Inputs(List<PersistentVolume> volumes, List<PersistentVolumeClaim> claims, BindingState previous,
-                         Map<String, StorageClassInfo> storageClasses, Set<String> claimsInUse) {
+                         Map<String, StorageClassInfo> storageClasses, Set<String> claimsInUse,
+                         Map<String, String> nodeLabels) {
         public Inputs {
             volumes = List.copyOf(volumes);
             claims = List.copyOf(claims);
             Objects.requireNonNull(previous, "previous");
             storageClasses = Map.copyOf(storageClasses);
             claimsInUse = Set.copyOf(claimsInUse);
+            nodeLabels = Map.copyOf(nodeLabels);
+        }
+
+        /** A node without labels. */
+        public Inputs(List<PersistentVolume> volumes, List<PersistentVolumeClaim> claims, BindingState previous,
+                      Map<String, StorageClassInfo> storageClasses, Set<String> claimsInUse) {
+            this(volumes, claims, previous, storageClasses, claimsInUse, Map.of());
         }
     }
 
@@ -141,11 +153,14 @@ public final class VolumeBinder {
             }
             String className = VolumeMatcher.claimClass(claim);
             StorageClassInfo sc = className.isEmpty() ? null : in.storageClasses().get(className);
-            boolean waitForConsumer = sc != null && sc.waitForFirstConsumer()
-                    && !in.claimsInUse().contains(ClaimKeys.key(claim));
+            boolean delayed = sc != null && sc.waitForFirstConsumer();
+            boolean waitForConsumer = delayed && !in.claimsInUse().contains(ClaimKeys.key(claim));
             VolumeMatcher.Candidate match;
             try {
+                // a delayed claim with its consumer binds as upstream's scheduler does: on this node, so only to a
+                // volume whose nodeAffinity this node satisfies (an Immediate claim binds regardless, as upstream)
                 List<VolumeMatcher.Candidate> candidates = pvs.values().stream()
+                        .filter(pv -> !delayed || NodeAffinities.conflict(pv, in.nodeLabels()).isEmpty())
                         .map(pv -> new VolumeMatcher.Candidate(pv, vols.get(pv.getMetadata().getName()))).toList();
                 match = VolumeMatcher.findBestMatch(claim, candidates, waitForConsumer);
             } catch (IllegalArgumentException e) {

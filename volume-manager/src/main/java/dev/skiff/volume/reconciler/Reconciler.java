@@ -11,6 +11,7 @@ import dev.skiff.volume.cache.VolumeErrors;
 import dev.skiff.volume.cache.VolumeToMount;
 import dev.skiff.volume.plugin.VolumePlugin;
 import dev.skiff.volume.plugin.VolumePluginManager;
+import dev.skiff.volume.plugin.VolumeSpec;
 import dev.skiff.volume.subpath.SafeSubPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,16 +107,22 @@ public final class Reconciler {
         Optional<PodVolumes> want = desired.pod(uid);
         Map<String, Mounted> have = actual.volumes(uid);
         boolean containersGone = !podState.couldHaveRunningContainers(uid);
+        boolean allResolved = true;
+        if (want.isPresent() && have.values().stream().anyMatch(Mounted::reconstructed)) {
+            allResolved = adoptReconstructed(want.get(), have);
+            have = actual.volumes(uid);
+        }
         for (Mounted m : have.values()) {
             VolumeToMount v = want.map(p -> p.volumes().get(m.volumeName())).orElse(null);
             if (v != null && v.plugin().name().equals(m.pluginName())) {
                 continue;
             }
-            if (!containersGone) {
-                later(uid, now + RECHECK_NANOS); // containers may still use it
+            if (!containersGone || (m.reconstructed() && !allResolved)) {
+                // containers may still use it; or a wanted volume not resolved yet (an unbound claim) may be this one
+                later(uid, now + RECHECK_NANOS);
                 continue;
             }
-            unmount(m, now);
+            unmount(m, now, want.isEmpty());
         }
         if (want.isEmpty()) {
             if (actual.volumes(uid).isEmpty()) {
@@ -148,13 +155,52 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * Files each reconstructed volume of the pod under the wanted volume that resolves to its directory (a claim's
+     * volume dir is named after its PV, not after the pod's volume), with the wanted volume's plugin, still
+     * {@link Mounted#RECONSTRUCTED} so that it is adopted through setUp. Returns false when some wanted volume could
+     * not be resolved (its claim is not bound yet): it may be one of those left, which must then stay.
+     */
+    private boolean adoptReconstructed(PodVolumes pod, Map<String, Mounted> have) {
+        Map<Path, Mounted> byDir = new HashMap<>();
+        have.values().stream().filter(Mounted::reconstructed).forEach(m -> byDir.put(m.dir(), m));
+        boolean allResolved = true;
+        for (VolumeToMount v : pod.volumes().values()) {
+            Mounted current = have.get(v.name());
+            if (current != null && !current.reconstructed()) {
+                continue;
+            }
+            Path dir;
+            try {
+                dir = v.plugin().resolve(v.spec()).dir();
+            } catch (VolumeException | RuntimeException e) {
+                allResolved = false;
+                continue;
+            }
+            Mounted m = byDir.get(dir);
+            if (m == null || (m.volumeName().equals(v.name()) && m.pluginName().equals(v.plugin().name()))) {
+                continue;
+            }
+            actual.markUnmounted(m.podUid(), m.volumeName());
+            actual.markMounted(new Mounted(m.podUid(), v.name(), v.plugin().name(), m.dir(), m.path(), m.readOnly(),
+                    Mounted.RECONSTRUCTED));
+            log.debug("pod {} ({}): {} on disk is its volume \"{}\"", v.spec().podRef(), m.podUid(), m.volumeName(),
+                    v.name());
+        }
+        return allResolved;
+    }
+
     private void mount(VolumeToMount v, Mounted before, long now) {
         String uid = v.spec().podUid();
         VolumePlugin plugin = v.plugin();
+        VolumeSpec spec;
         try {
-            plugin.setUp(v.spec());
+            spec = plugin.resolve(v.spec());
+            plugin.setUp(spec);
         } catch (VolumeException | RuntimeException e) {
-            String msg = "MountVolume.SetUp failed for volume \"" + v.name() + "\" : " + message(e);
+            String operation = e instanceof VolumeException ve ? ve.operation().orElse("MountVolume.SetUp failed")
+                    : "MountVolume.SetUp failed";
+            String msg = operation + " for volume \"" + v.name() + "\" : " + message(e);
             long retryAt = errors.fail(uid, v.name(), msg, now);
             later(uid, retryAt);
             log.warn("pod {} ({}): {}", v.spec().podRef(), uid, msg);
@@ -169,7 +215,7 @@ public final class Reconciler {
         if (hadFailed) {
             recovered.accept(uid);
         }
-        actual.markMounted(new Mounted(uid, v.name(), plugin.name(), v.spec().dir(), plugin.path(v.spec()), plugin.readOnly(),
+        actual.markMounted(new Mounted(uid, v.name(), plugin.name(), spec.dir(), plugin.path(spec), plugin.readOnly(spec),
                 v.generation()));
         if (before == null) {
             log.info("pod {} ({}): MountVolume.SetUp succeeded for volume \"{}\" ({})", v.spec().podRef(), uid, v.name(),
@@ -180,12 +226,19 @@ public final class Reconciler {
         }
     }
 
-    private void unmount(Mounted m, long now) {
+    /** @param podGone the pod is not wanted at all: every subPath bind of it goes, whatever volume it came from */
+    private void unmount(Mounted m, long now, boolean podGone) {
         String uid = m.podUid();
         String podRef = podRefs.getOrDefault(uid, "(from an earlier run)");
         Optional<VolumePlugin> plugin = plugins.byName(m.pluginName());
         try {
-            subPaths.clean(paths.podDir(uid), m.volumeName());
+            if (podGone) {
+                // a volume found on disk may be named after its PV: its subPath binds are under the pod's volume
+                // name, which is not known any more; they must go before the volume (they hold its device)
+                subPaths.cleanAll(paths.podDir(uid));
+            } else if (!m.reconstructed() || m.volumeName().indexOf('/') < 0) {
+                subPaths.clean(paths.podDir(uid), m.volumeName());
+            }
             if (plugin.isEmpty()) {
                 throw new VolumeException("no plugin " + m.pluginName() + " to tear it down");
             }
@@ -215,17 +268,22 @@ public final class Reconciler {
             log.warn("pod uid {}: cannot clean its subPath mounts: {}", uid, e.getMessage());
             return;
         }
-        Path volumes = paths.podVolumesDir(uid);
-        try (var pluginDirs = Files.list(volumes)) {
+        removePluginDirs(uid, paths.podVolumesDir(uid));
+        removePluginDirs(uid, paths.podVolumeDevicesDir(uid));
+    }
+
+    /** {@code volumes} or {@code volumeDevices} of a gone pod: its empty plugin dirs, then itself when empty. */
+    private static void removePluginDirs(String uid, Path base) {
+        try (var pluginDirs = Files.list(base)) {
             for (Path d : (Iterable<Path>) pluginDirs::iterator) {
                 removeEmptyDir(d);
             }
         } catch (NoSuchFileException e) {
             return;
         } catch (IOException e) {
-            log.warn("pod uid {}: cannot list {}: {}", uid, volumes, e.toString());
+            log.warn("pod uid {}: cannot list {}: {}", uid, base, e.toString());
         }
-        removeEmptyDir(volumes);
+        removeEmptyDir(base);
     }
 
     private static void removeEmptyDir(Path dir) {

@@ -2,6 +2,7 @@ package dev.skiff.volume.plugin;
 
 import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.block.Blkid;
+import dev.skiff.volume.block.KernelFilesystems;
 import dev.skiff.volume.block.LoopDevices;
 import dev.skiff.volume.block.Mkfs;
 import dev.skiff.volume.block.SparseFiles;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +95,8 @@ class PersistentClaimPluginIT {
         Path global = plugin.globalPath("pv-a");
 
         VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("data", "data", false));
+        assertEquals(podDir("uid-a").resolve("volumes/kubernetes.io~local-volume/pv-a"), a.dir(),
+                "named after the PV, as upstream");
         plugin.setUp(a);
         Path device = loops.find(file).orElseThrow(() -> new AssertionError(file + " is not attached"));
         assertEquals(Optional.of("ext4"), blkid.fsType(device));
@@ -144,6 +148,23 @@ class PersistentClaimPluginIT {
     }
 
     @Test
+    void anXfsVolumeIsFormattedAsXfs() throws Exception {
+        Assumptions.assumeTrue(Mkfs.xfsAvailable(), "mkfs.xfs is not installed (hack/install-host-deps.sh: xfsprogs)");
+        Assumptions.assumeTrue(KernelFilesystems.listed("xfs"), "this kernel has no xfs");
+        Path file = backingFile("pv-xfs.img");
+        SparseFiles.create(file, 320L << 20); // mkfs.xfs wants 300 MB at least
+        claims.bind(NS, "x", localPv("pv-xfs", file, "xfs"));
+        VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("vol", "x", false));
+        plugin.setUp(a);
+        assertEquals(Optional.of("xfs"), blkid.fsType(loops.find(file).orElseThrow()));
+        assertEquals("xfs", TestMounts.entriesAt(plugin.globalPath("pv-xfs")).get(0).fsType());
+        Files.writeString(a.dir().resolve("x.txt"), "on xfs");
+        plugin.tearDown(a.dir());
+        awaitDetached(file);
+        assertEquals("xfs", run("blkid", "-p", "-s", "TYPE", "-o", "value", file.toString()).strip());
+    }
+
+    @Test
     void aPreformattedDeviceKeepsItsData() throws Exception {
         Path file = backingFile("pv-pre.img");
         SparseFiles.create(file, SIZE);
@@ -170,6 +191,7 @@ class PersistentClaimPluginIT {
                 .withNewSpec().withNewLocal().withPath(local.toString()).endLocal().endSpec().build());
 
         VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("vol", "dir", false));
+        assertEquals(podDir("uid-a").resolve("volumes/kubernetes.io~local-volume/pv-dir"), a.dir());
         plugin.setUp(a);
         assertEquals("host", Files.readString(a.dir().resolve("in-dir.txt")));
         assertEquals(1, TestMounts.entriesAt(a.dir()).size(), "bound, not copied");
@@ -191,12 +213,51 @@ class PersistentClaimPluginIT {
         claims.bind(NS, "hp", new PersistentVolumeBuilder().withNewMetadata().withName("pv-hp").endMetadata()
                 .withNewSpec().withNewHostPath().withPath(host.toString()).withType("Directory").endHostPath()
                 .endSpec().build());
-        VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("vol", "hp", false));
+        VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("vol", "hp", true));
         plugin.setUp(a);
-        assertEquals("h", Files.readString(a.dir().resolve("h.txt")));
+        assertEquals(host, plugin.path(a), "containers bind the host's path itself, as upstream's hostPath plugin");
+        assertTrue(plugin.readOnly(a), "a read-only claim is read-only in the containers");
+        assertFalse(Files.exists(podDir("uid-a")), "nothing made or mounted under the pod");
+        assertTrue(mounter.mountPointsUnder(tmp).isEmpty(), "nothing mounted: " + mounter.mountPointsUnder(tmp));
         plugin.tearDown(a.dir());
-        assertFalse(Files.exists(a.dir()));
         assertEquals("h", Files.readString(host.resolve("h.txt")));
+
+        claims.bind(NS, "missing", new PersistentVolumeBuilder().withNewMetadata().withName("pv-missing").endMetadata()
+                .withNewSpec().withNewHostPath().withPath(tmp.resolve("nope").toString()).withType("Directory")
+                .endHostPath().endSpec().build());
+        VolumeException e = assertThrows(VolumeException.class,
+                () -> plugin.setUp(spec(pod("a", "uid-a"), claimVolume("vol", "missing", false))));
+        assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
+    }
+
+    @Test
+    void anNfsVolumeIsNamedAfterItsPvUnderTheNfsPluginDir() throws Exception {
+        claims.bind(NS, "share", new PersistentVolumeBuilder().withNewMetadata().withName("pv-nfs").endMetadata()
+                .withNewSpec().withNewNfs().withServer("127.0.0.1").withPath("/export").endNfs().endSpec().build());
+        assertEquals(podDir("uid-a").resolve("volumes/kubernetes.io~nfs/pv-nfs"),
+                spec(pod("a", "uid-a"), claimVolume("vol", "share", false)).dir());
+    }
+
+    @Test
+    void aVolumeOfAnotherNodeIsRefusedBeforeAnythingIsAttached() throws Exception {
+        Path file = backingFile("pv-far.img");
+        SparseFiles.create(file, SIZE);
+        PersistentVolume pv = localPv("pv-far", file, "ext4");
+        pv.getSpec().setNodeAffinity(dev.skiff.volume.pv.NodeAffinities.onHost("node-b"));
+        claims.bind(NS, "far", pv);
+        claims.nodeLabels = Map.of("kubernetes.io/hostname", "node-a");
+        VolumeException e = assertThrows(VolumeException.class,
+                () -> plugin.setUp(spec(pod("a", "uid-a"), claimVolume("vol", "far", false))));
+        assertEquals("no matching NodeSelectorTerms", e.getMessage());
+        assertEquals(Optional.of("MountVolume.NodeAffinity check failed"), e.operation());
+        assertTrue(loops.find(file).isEmpty(), "attached anyway");
+        assertTrue(mounter.mountPointsUnder(tmp).isEmpty());
+
+        claims.nodeLabels = Map.of("kubernetes.io/hostname", "node-b");
+        VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("vol", "far", false));
+        plugin.setUp(a);
+        plugin.tearDown(a.dir());
+        awaitDetached(file);
     }
 
     @Test
@@ -219,6 +280,8 @@ class PersistentClaimPluginIT {
         pv.getSpec().setVolumeMode("Block");
         claims.bind(NS, "blk", pv);
         VolumeSpec a = spec(pod("a", "uid-a"), claimVolume("raw", "blk", false));
+        assertEquals(podDir("uid-a").resolve("volumeDevices/kubernetes.io~local-volume/pv-blk"), a.dir(),
+                "upstream's pod device map path");
         plugin.setUp(a);
         plugin.setUp(a); // idempotent
         assertTrue(Files.isSymbolicLink(a.dir()), "the pod's volume path links the device");
@@ -263,9 +326,14 @@ class PersistentClaimPluginIT {
         return f;
     }
 
-    private VolumeSpec spec(Pod pod, Volume volume) {
-        return new VolumeSpec(pod, volume, root.resolve("pods").resolve(pod.getMetadata().getUid())
-                .resolve("volumes").resolve("kubernetes.io~local-volume").resolve(volume.getName()));
+    /** The volume as the reconciler hands it to the plugin: resolved to its PV-named dir. */
+    private VolumeSpec spec(Pod pod, Volume volume) throws VolumeException {
+        return plugin.resolve(new VolumeSpec(pod, volume, root.resolve("pods").resolve(pod.getMetadata().getUid())
+                .resolve("volumes").resolve("kubernetes.io~local-volume").resolve(volume.getName())));
+    }
+
+    private Path podDir(String uid) {
+        return root.resolve("pods").resolve(uid);
     }
 
     private static Pod pod(String name, String uid) {
@@ -325,6 +393,12 @@ class PersistentClaimPluginIT {
     private static final class FakeClaims implements ClaimVolumes {
         private final Map<String, PersistentVolume> bound = new HashMap<>();
         private final Set<String> pending = new HashSet<>();
+        Map<String, String> nodeLabels = Map.of();
+
+        @Override
+        public Map<String, String> nodeLabels() {
+            return nodeLabels;
+        }
 
         void bind(String ns, String claim, PersistentVolume pv) {
             bound.put(ns + "/" + claim, pv);

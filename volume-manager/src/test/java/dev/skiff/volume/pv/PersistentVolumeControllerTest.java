@@ -44,10 +44,16 @@ class PersistentVolumeControllerTest {
         final List<StorageClassSpec> classes = new CopyOnWriteArrayList<>();
         final Set<String> inUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
         volatile boolean synced = true;
+        volatile Map<String, String> nodeLabels = Map.of();
 
         @Override
         public boolean synced() {
             return synced;
+        }
+
+        @Override
+        public Map<String, String> nodeLabels() {
+            return nodeLabels;
         }
 
         @Override
@@ -177,6 +183,7 @@ class PersistentVolumeControllerTest {
         assertEquals(LOOP, made.getMetadata().getAnnotations().get("pv.kubernetes.io/provisioned-by"));
         assertEquals(file.toString(), made.getMetadata().getAnnotations().get("skiff.dev/backing-file"));
         assertEquals("uid-c", made.getSpec().getClaimRef().getUid());
+        assertNull(made.getSpec().getNodeAffinity(), "a node without a hostname label: no affinity");
         assertEquals("waiting for a volume to be created by provisioner \"skiff.dev/loopback\"",
                 claim(c, "c").getMetadata().getAnnotations().get(MSG));
 
@@ -382,6 +389,23 @@ class PersistentVolumeControllerTest {
     }
 
     @Test
+    void aProvisionedVolumeIsPinnedToThisNodesHostnameAndKeepsItAcrossARestart() {
+        objects.nodeLabels = Map.of("kubernetes.io/hostname", "node-a", "kubernetes.io/os", "linux");
+        loopClass("loop", "Delete", "Immediate", Map.of());
+        objects.pvcs.add(pvc("c", "1Gi").editSpec().withStorageClassName("loop").endSpec().build());
+        PersistentVolumeController c = controller();
+        c.syncOnce();
+        c.syncOnce();
+        PersistentVolume made = find(c.persistentVolumes(), "pvc-uid-c");
+        assertEquals(NodeAffinities.onHost("node-a"), made.getSpec().getNodeAffinity());
+        assertEquals("Bound", made.getStatus().getPhase());
+        PersistentVolumeController again = controller();
+        again.syncOnce();
+        assertEquals(NodeAffinities.onHost("node-a"),
+                find(again.persistentVolumes(), "pvc-uid-c").getSpec().getNodeAffinity(), "after a restart");
+    }
+
+    @Test
     void provisionedRecordRoundTrips() {
         ProvisionedVolume v = new ProvisionedVolume("pvc-1", new ClaimRef("ns", "c", "1"), "1Gi",
                 List.of("ReadWriteOnce"), "Filesystem", "loop", "Delete", Path.of("/x/pvc-1.img"), "ext4");
@@ -389,6 +413,9 @@ class PersistentVolumeControllerTest {
         ProvisionedVolume block = new ProvisionedVolume("pvc-2", new ClaimRef("ns", "b", "2"), "1Mi",
                 List.of(), "Block", "loop", "Retain", Path.of("/x/pvc-2.img"), null);
         assertEquals(block, ProvisionedVolume.fromJson(Json.parse(Json.write(block.toJson()))));
+        ProvisionedVolume pinned = new ProvisionedVolume("pvc-3", new ClaimRef("ns", "p", "3"), "1Mi",
+                List.of(), "Filesystem", "loop", "Retain", Path.of("/x/pvc-3.img"), "ext4", "node-a");
+        assertEquals(pinned, ProvisionedVolume.fromJson(Json.parse(Json.write(pinned.toJson()))));
         assertThrows(IllegalArgumentException.class, () -> ProvisionedVolume.fromJson(Json.parse("{\"version\": 2}")));
     }
 

@@ -242,6 +242,32 @@ class VolumeBinderTest {
     }
 
     @Test
+    void waitForFirstConsumerBindsOnlyToAVolumeWhoseNodeAffinityFitsThisNode() {
+        Map<String, StorageClassInfo> classes = Map.of("wait", new StorageClassInfo("x", false, true),
+                "now", new StorageClassInfo("x", false, false));
+        PersistentVolume elsewhere = pv("elsewhere", "1Gi").editSpec().withStorageClassName("wait")
+                .withNodeAffinity(NodeAffinities.onHost("node-b")).endSpec().build();
+        PersistentVolume here = pv("here", "2Gi").editSpec().withStorageClassName("wait")
+                .withNodeAffinity(NodeAffinities.onHost("node-a")).endSpec().build();
+        List<PersistentVolumeClaim> pvcs =
+                List.of(pvc("c", "1Gi").editSpec().withStorageClassName("wait").endSpec().build());
+        Map<String, String> node = Map.of("kubernetes.io/hostname", "node-a");
+        BindingResult r = binder.sync(new VolumeBinder.Inputs(List.of(elsewhere, here), pvcs, BindingState.EMPTY,
+                classes, Set.of("ns/c"), node));
+        assertBound(r.state(), "here", "c");
+        BindingResult none = binder.sync(new VolumeBinder.Inputs(List.of(elsewhere), pvcs, BindingState.EMPTY,
+                classes, Set.of("ns/c"), node));
+        assertEquals(ClaimPhase.Pending, none.state().claim("ns/c").phase(), "bound to another node's volume");
+        // an Immediate claim binds regardless, as upstream's controller (the pod then reports the conflict)
+        PersistentVolume immediate = pv("imm", "1Gi").editSpec().withStorageClassName("now")
+                .withNodeAffinity(NodeAffinities.onHost("node-b")).endSpec().build();
+        BindingResult now = binder.sync(new VolumeBinder.Inputs(List.of(immediate),
+                List.of(pvc("c", "1Gi").editSpec().withStorageClassName("now").endSpec().build()), BindingState.EMPTY,
+                classes, Set.of("ns/c"), node));
+        assertBound(now.state(), "imm", "c");
+    }
+
+    @Test
     void provisionedVolumeIsBoundToItsClaim() {
         Map<String, StorageClassInfo> classes = Map.of("loop", new StorageClassInfo("skiff.dev/loopback", true, false));
         List<PersistentVolumeClaim> pvcs =

@@ -159,6 +159,35 @@ class ReconcilerTest {
     }
 
     @Test
+    void aVolumeFoundOnDiskUnderAnotherNameIsAdoptedByItsDirAndNeverTornDownWhileWanted() {
+        Path pvDir = paths.volumeDir("u1", "test/dir", "pv-1");
+        actual.markMounted(new Mounted("u1", "volumes/test~dir/pv-1", "test/dir", pvDir, pvDir, false,
+                Mounted.RECONSTRUCTED));
+        dirs.dirNames.put("data", "pv-1");
+        dirs.unresolved.put("data", "persistentvolumeclaim \"data\" is not bound");
+        add("u1", List.of("data"), List.of());
+        podState.running.remove("u1"); // containers gone: only the unresolved volume keeps it
+        reconciler.lookAtAll(actual.podUids());
+        reconciler.reconcile();
+        assertTrue(dirs.tearDowns.isEmpty(), "torn down while a wanted volume could still be it");
+        assertTrue(actual.volume("u1", "volumes/test~dir/pv-1").isPresent());
+
+        dirs.unresolved.clear();
+        now.addAndGet(Reconciler.RECHECK_NANOS + 600_000_000L);
+        reconciler.reconcile();
+        assertTrue(dirs.tearDowns.isEmpty(), "torn down: " + dirs.tearDowns);
+        Mounted m = actual.volume("u1", "data").orElseThrow();
+        assertFalse(m.reconstructed(), "adopted through setUp");
+        assertEquals(pvDir, m.dir());
+        assertEquals(List.of("data"), List.copyOf(actual.volumes("u1").keySet()));
+
+        podState.pods.remove("u1");
+        populator.populate();
+        reconciler.reconcile();
+        assertEquals(List.of(pvDir), dirs.tearDowns, "torn down by its dir once the pod is gone");
+    }
+
+    @Test
     void reconstructedVolumeThatFailsToRefreshStaysButIsNotReadyForNewContainers() {
         actual.markMounted(new Mounted("u1", "conf", "test/data", paths.volumeDir("u1", "test/data", "conf"),
                 paths.volumeDir("u1", "test/data", "conf"), true, Mounted.RECONSTRUCTED));

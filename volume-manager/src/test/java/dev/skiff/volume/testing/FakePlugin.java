@@ -16,6 +16,10 @@ public final class FakePlugin implements VolumePlugin {
     public final List<String> setUps = new CopyOnWriteArrayList<>();
     public final List<Path> tearDowns = new CopyOnWriteArrayList<>();
     public final Map<String, String> failing = new ConcurrentHashMap<>();
+    /** volume name → the dir name {@link #resolve} gives it (as a claim's dir is named after its PV). */
+    public final Map<String, String> dirNames = new ConcurrentHashMap<>();
+    /** volume name → why {@link #resolve} fails (an unbound claim). */
+    public final Map<String, String> unresolved = new ConcurrentHashMap<>();
     private final String name;
     private final boolean remount;
 
@@ -37,6 +41,16 @@ public final class FakePlugin implements VolumePlugin {
     @Override
     public boolean requiresRemount() {
         return remount;
+    }
+
+    @Override
+    public VolumeSpec resolve(VolumeSpec spec) throws VolumeException {
+        String why = unresolved.get(spec.name());
+        if (why != null) {
+            throw new VolumeException(why);
+        }
+        String dirName = dirNames.get(spec.name());
+        return dirName == null ? spec : spec.withDir(spec.dir().resolveSibling(dirName));
     }
 
     @Override
