@@ -24,6 +24,9 @@ import dev.skiff.kubelet.kuberuntime.manager.PodKiller;
 import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
 import dev.skiff.kubelet.kuberuntime.manager.SandboxStarter;
 import dev.skiff.kubelet.logs.ContainerLogManager;
+import dev.skiff.kubelet.nodeshutdown.LogindInhibitor;
+import dev.skiff.kubelet.nodeshutdown.NodeShutdownManager;
+import dev.skiff.kubelet.nodeshutdown.PodWorkersKillPod;
 import dev.skiff.kubelet.pleg.GenericPleg;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.server.KubeletServer;
@@ -47,6 +50,7 @@ import io.fabric8.kubernetes.api.model.ListMeta;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimList;
 import io.fabric8.kubernetes.api.model.PersistentVolumeList;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +97,9 @@ public final class Kubelet implements AutoCloseable {
     public Kubelet(KubeletSettings settings, Consumer<String> statusReport) {
         this.settings = settings;
         this.statusReport = statusReport;
-        this.connector = new RuntimeConnector(settings.runtimeEndpoint().toString(), () -> connect(settings));
+        this.connector = new RuntimeConnector(settings.runtimeEndpoint().toString(),
+                settings.runtimeEndpoint() instanceof RuntimeEndpoint.InProcessDocker
+                        ? "--docker-endpoint" : "--container-runtime-endpoint", () -> connect(settings));
     }
 
     /**
@@ -205,6 +211,10 @@ public final class Kubelet implements AutoCloseable {
                 manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, clock);
         PodWorkers<Pod> workers = closeLater(new PodWorkers<>(syncer));
         workersRef.set(workers);
+        // registered after the workers, so closed before them: lock released, watch stopped, pods left running
+        NodeShutdownManager shutdown = closeLater(new NodeShutdownManager(c.shutdownGracePeriod(),
+                c.shutdownGracePeriodCriticalPods(), LogindInhibitor.system(), () -> activePods(pods, workers),
+                new PodWorkersKillPod(workers, statuses)));
         // a pod held back by a volume that can now be set up syncs at the next tick, not after its error back-off
         volumes.onVolumeRecovered(uid -> queue.enqueue(uid, clock.instant(), Duration.ZERO));
         volumes.start();
@@ -222,9 +232,11 @@ public final class Kubelet implements AutoCloseable {
         Housekeeping housekeeping = new Housekeeping(pods, workers, relister, statuses, backoff, rootDir.resolve("pods"),
                 dirs, volumes::podHasVolumes);
         SyncLoop syncLoop = closeLater(new SyncLoop(config, sources, relister, pods, workers,
-                new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock));
+                new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock,
+                shutdown::admit));
         syncLoop.start();
         loop = syncLoop;
+        shutdown.start();
 
         Set<String> sandboxImages = s.runtimeEndpoint() instanceof RuntimeEndpoint.InProcessDocker
                 ? Set.of(s.podInfraContainerImage().orElse(PauseImage.defaultImage()))
@@ -251,6 +263,22 @@ public final class Kubelet implements AutoCloseable {
         }
         statusReport.accept("syncing pods from " + (sources.isEmpty() ? "no sources" : s.staticPodPath().get()));
         log.info("kubelet started on node {}", s.nodeName());
+    }
+
+    /** Upstream GetActivePods (filterOutInactivePods): admitted, not terminated, terminal only while terminating. */
+    private List<Pod> activePods(PodManager pods, PodWorkers<Pod> workers) {
+        List<Pod> out = new ArrayList<>();
+        for (Pod p : pods.admitted()) {
+            String uid = p.getMetadata().getUid();
+            if (workers.isPodTerminated(uid)) {
+                continue;
+            }
+            boolean terminal = statuses.status(uid).map(PodStatus::getPhase).map(StatusManager::isTerminal).orElse(false);
+            if (!terminal || workers.isPodTerminationRequested(uid)) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     private static boolean isReady(Pod pod) {

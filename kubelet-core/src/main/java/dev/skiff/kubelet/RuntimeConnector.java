@@ -33,18 +33,23 @@ final class RuntimeConnector {
     }
 
     private final String endpoint;
+    private final String flag;
     private final Dialer dialer;
     private final CountDownLatch cancelled = new CountDownLatch(1);
     private final Duration firstRetry;
     private final Duration maxRetry;
     private volatile String waiting; // null once connected or before the first try
 
-    RuntimeConnector(String endpoint, Dialer dialer) {
-        this(endpoint, dialer, FIRST_RETRY, MAX_RETRY);
+    /**
+     * @param flag the flag that names the endpoint, for the hint in the log (e.g. {@code --docker-endpoint})
+     */
+    RuntimeConnector(String endpoint, String flag, Dialer dialer) {
+        this(endpoint, flag, dialer, FIRST_RETRY, MAX_RETRY);
     }
 
-    RuntimeConnector(String endpoint, Dialer dialer, Duration firstRetry, Duration maxRetry) {
+    RuntimeConnector(String endpoint, String flag, Dialer dialer, Duration firstRetry, Duration maxRetry) {
         this.endpoint = endpoint;
+        this.flag = flag;
         this.dialer = dialer;
         this.firstRetry = firstRetry;
         this.maxRetry = maxRetry;
@@ -74,8 +79,8 @@ final class RuntimeConnector {
             }
             waiting = "runtime: " + endpoint + " does not answer: " + reason + " (attempt " + attempt + ", next in "
                     + seconds(delay) + ")";
-            log.warn("container runtime {} does not answer (attempt {}): {}; retrying in {} (is it running? check "
-                    + "--container-runtime-endpoint)", endpoint, attempt, reason, seconds(delay));
+            log.warn("container runtime {} does not answer (attempt {}): {}; retrying in {} (is it running? check {})",
+                    endpoint, attempt, reason, seconds(delay), flag);
             progress.accept("waiting for the container runtime " + endpoint + ": " + reason);
             if (cancelled.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
                 break;

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Upstream syncLoopIteration on one thread ({@code sync-loop}): pod updates from the sources, PLEG events, a
@@ -48,6 +49,7 @@ final class SyncLoop implements AutoCloseable {
     private final PodManager pods;
     private final PodWorkers<Pod> workers;
     private final PodAdmitter admitter = new PodAdmitter();
+    private final Function<Pod, AdmitResult> shutdownAdmission;
     private final NodeInfo node;
     private final StatusManager statuses;
     private final Housekeeping housekeeping;
@@ -60,8 +62,14 @@ final class SyncLoop implements AutoCloseable {
     private volatile Instant lastIteration;
     private volatile boolean initialSyncDone;
 
+    /**
+     * @param shutdownAdmission runs after the admission predicates, as upstream's node shutdown admit handler: it
+     *                          refuses new pods while the node shuts down
+     */
     SyncLoop(PodConfig config, Collection<String> sources, GenericPleg pleg, PodManager pods, PodWorkers<Pod> workers,
-             NodeInfo node, StatusManager statuses, Housekeeping housekeeping, WorkQueue queue, Clock clock) {
+             NodeInfo node, StatusManager statuses, Housekeeping housekeeping, WorkQueue queue, Clock clock,
+             Function<Pod, AdmitResult> shutdownAdmission) {
+        this.shutdownAdmission = shutdownAdmission;
         this.config = config;
         this.sources = List.copyOf(sources);
         this.pleg = pleg;
@@ -224,6 +232,9 @@ final class SyncLoop implements AutoCloseable {
             }
         }
         AdmitResult result = admitter.admit(pod, active, node);
+        if (result.admitted()) {
+            result = shutdownAdmission.apply(pod);
+        }
         if (result.admitted()) {
             return true;
         }

@@ -26,7 +26,7 @@ class RuntimeConnectorTest {
     void waitsWhileTheRuntimeDoesNotAnswerAndReportsWhy() throws Exception {
         AtomicInteger dials = new AtomicInteger();
         List<Boolean> closed = new ArrayList<>();
-        RuntimeConnector connector = new RuntimeConnector("unix:///run/x.sock", () -> {
+        RuntimeConnector connector = new RuntimeConnector("unix:///run/x.sock", "--flag", () -> {
             int n = dials.incrementAndGet();
             return runtime(n >= 3, closed); // the first two answer nothing
         }, FAST, FAST);
@@ -46,7 +46,7 @@ class RuntimeConnectorTest {
 
     @Test
     void healthSaysWhatItWaitsForAndCancelEndsTheWait() throws Exception {
-        RuntimeConnector connector = new RuntimeConnector("unix:///run/x.sock", () -> runtime(false, new ArrayList<>()),
+        RuntimeConnector connector = new RuntimeConnector("unix:///run/x.sock", "--flag", () -> runtime(false, new ArrayList<>()),
                 Duration.ofMinutes(5), Duration.ofMinutes(5));
         CompletableFuture<Optional<RuntimeConnector.Connected>> result = CompletableFuture.supplyAsync(() -> {
             try {
@@ -70,7 +70,7 @@ class RuntimeConnectorTest {
     @Test
     void backOffDoublesUpToTheCap() throws Exception {
         List<Long> dialTimes = new ArrayList<>();
-        RuntimeConnector connector = new RuntimeConnector("e", () -> {
+        RuntimeConnector connector = new RuntimeConnector("e", "--flag", () -> {
             dialTimes.add(System.nanoTime());
             return runtime(dialTimes.size() >= 5, new ArrayList<>());
         }, Duration.ofMillis(40), Duration.ofMillis(100));

@@ -1,5 +1,6 @@
 package dev.skiff.kubelet;
 
+import dev.skiff.kubelet.admission.AdmitResult;
 import dev.skiff.cri.v1.PodSandbox;
 import dev.skiff.kubelet.admission.NodeInfo;
 import dev.skiff.kubelet.admission.PodAdmitter;
@@ -62,7 +63,7 @@ class SyncLoopTest {
         Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, new CrashLoopBackOff(), podsDir,
                 new PodDirs(mountInfo), uid -> false);
         loop = new SyncLoop(config, Set.of(SOURCE), pleg, pods, workers, new NodeInfo("node1", Map.of(), 110), statuses,
-                housekeeping, queue, clock);
+                housekeeping, queue, clock, p -> AdmitResult.admit());
         loop.start();
     }
 

@@ -24,24 +24,44 @@ import java.util.Map;
  * named daemon thread per followed container. A copier resumes after the last record already
  * in the file (so a restarted shim neither loses nor repeats lines), reconnects with bounded
  * backoff while the container runs, and ends once the container has exited and its stream
- * is drained.
+ * is drained. While Docker itself does not answer (dockerd restarting) a copier waits for it
+ * without giving up, since the container may outlive the daemon (live-restore), and says so once.
  */
 public final class ContainerLogs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ContainerLogs.class);
-    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /** Consecutive failed connections after which a copier gives up (about two minutes of retrying). */
-    private static final int MAX_FAILURES = 30;
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * How copiers retry: backoff from {@code min} doubling to {@code max}; after {@code maxFailures} consecutive
+     * failed connections to an answering Docker a copier gives up (a Docker that does not answer is waited for).
+     */
+    record Retry(Duration min, Duration max, int maxFailures) {
+        /** About two minutes of retrying an answering Docker. */
+        static final Retry DEFAULT = new Retry(Duration.ofMillis(100), Duration.ofSeconds(5), 30);
+
+        Duration backoff(int failures) {
+            if (failures <= 0) {
+                return Duration.ofMillis(Math.min(500, max.toMillis()));
+            }
+            long ms = min.toMillis() << Math.min(failures - 1, 10);
+            return Duration.ofMillis(Math.min(ms, max.toMillis()));
+        }
+    }
 
     private final DockerClient docker;
     /** The logs API is read directly: docker-java's frame callback cuts messages into 1 KiB pieces and loses their boundaries. */
     private final DockerHttpClient http;
+    private final Retry retry;
     private final Map<String, Copier> copiers = new HashMap<>();
     private boolean closed;
 
     public ContainerLogs(DockerClient docker) {
+        this(docker, Retry.DEFAULT);
+    }
+
+    ContainerLogs(DockerClient docker, Retry retry) {
         this.docker = docker;
+        this.retry = retry;
         if (!(docker instanceof DockerClientImpl impl)) {
             throw new IllegalArgumentException("ContainerLogs needs a DockerClientImpl, got " + docker.getClass().getName());
         }
@@ -50,8 +70,8 @@ public final class ContainerLogs implements AutoCloseable {
 
     /**
      * Starts (or keeps) copying the container's stdout/stderr into logPath in CRI format;
-     * idempotent; resumes after the last line already in the file. tty=true when the
-     * container has a TTY (raw, unmultiplexed stream).
+     * idempotent; the file exists when this returns; resumes after the last line already in
+     * the file. tty=true when the container has a TTY (raw, unmultiplexed stream).
      */
     public synchronized void follow(String containerId, Path logPath, boolean tty) {
         if (closed) {
@@ -66,6 +86,12 @@ public final class ContainerLogs implements AutoCloseable {
         if (copier == null) {
             copier = new Copier(containerId, logPath, tty);
             copiers.put(containerId, copier);
+            try {
+                copier.writer.ensureExists();
+            } catch (IOException e) {
+                // the copier retries opening it with the first line; the kubelet's log manager reports it missing
+                log.warn("container {}: cannot create CRI log {}: {}", shortId(containerId), logPath, e.toString());
+            }
         }
         copier.startIfIdle();
     }
@@ -127,6 +153,8 @@ public final class ContainerLogs implements AutoCloseable {
         private volatile LogResumePoint resume;
         private volatile boolean stopped;
         private volatile DockerHttpClient.Response response;
+        /** Docker did not answer at the last look: failures are expected and not logged one by one. */
+        private volatile boolean dockerDown;
         private Thread thread;
 
         Copier(String containerId, Path logPath, boolean tty) {
@@ -193,12 +221,26 @@ public final class ContainerLogs implements AutoCloseable {
                     if (stopped) {
                         break;
                     }
-                    Boolean running = running();
-                    if (running == null) {
+                    Seen seen = inspect();
+                    if (seen == Seen.DOCKER_DOWN) {
+                        // dockerd restarting: its containers may survive it (live-restore), so wait, quietly
+                        if (!dockerDown) {
+                            dockerDown = true;
+                            log.warn("container {}: Docker does not answer, log copying waits for it", id);
+                        }
+                        Thread.sleep(retry.max().toMillis());
+                        continue;
+                    }
+                    if (dockerDown) {
+                        dockerDown = false;
+                        failures = 0;
+                        log.info("container {}: Docker answers again, log copying goes on", id);
+                    }
+                    if (seen == Seen.GONE) {
                         log.info("container {}: gone, log copying ends", id);
                         break;
                     }
-                    if (clean && !running) {
+                    if (clean && seen == Seen.EXITED) {
                         // A followed stream can end a moment before Docker stores the last messages
                         // of an exited container: read once more without following; the skipper drops repeats.
                         copyOnce(false);
@@ -206,11 +248,11 @@ public final class ContainerLogs implements AutoCloseable {
                         break;
                     }
                     failures = clean || longLived ? (clean ? 0 : 1) : failures + 1;
-                    if (failures > MAX_FAILURES) {
+                    if (failures > retry.maxFailures()) {
                         log.error("container {}: giving up copying logs after {} failed connections", id, failures);
                         break;
                     }
-                    Thread.sleep(backoff(failures).toMillis());
+                    Thread.sleep(retry.backoff(failures).toMillis());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -261,7 +303,7 @@ public final class ContainerLogs implements AutoCloseable {
                 reader.finish();
                 return true;
             } catch (IOException | RuntimeException e) {
-                if (!stopped) {
+                if (!stopped && !dockerDown) {
                     log.warn("container {}: log stream broke: {}", shortId(containerId), e.toString());
                 }
                 return false;
@@ -270,25 +312,33 @@ public final class ContainerLogs implements AutoCloseable {
             }
         }
 
-        /** True/false for a running/stopped container, null when it no longer exists. */
-        private Boolean running() {
+        /** What Docker says of the container now. */
+        private Seen inspect() {
             try {
                 InspectContainerResponse c = docker.inspectContainerCmd(containerId).exec();
-                return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning());
+                return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning()) ? Seen.RUNNING : Seen.EXITED;
             } catch (NotFoundException e) {
-                return null;
+                return Seen.GONE;
             } catch (RuntimeException e) {
+                if (dockerUnreachable(e)) {
+                    return Seen.DOCKER_DOWN;
+                }
                 log.warn("container {}: inspect failed while copying logs: {}", shortId(containerId), e.toString());
-                return Boolean.TRUE; // unknown: try again after the backoff
+                return Seen.RUNNING; // unknown: try again after the backoff
             }
         }
     }
 
-    static Duration backoff(int failures) {
-        if (failures <= 0) {
-            return Duration.ofMillis(500);
+    /** Docker's socket refuses or lacks a listener (dockerd stopped or restarting). */
+    static boolean dockerUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketException) {
+                return true;
+            }
         }
-        long ms = MIN_BACKOFF.toMillis() << Math.min(failures - 1, 10);
-        return Duration.ofMillis(Math.min(ms, MAX_BACKOFF.toMillis()));
+        return false;
     }
+
+    /** A container as a copier sees it between two connections. */
+    private enum Seen { RUNNING, EXITED, GONE, DOCKER_DOWN }
 }

@@ -62,6 +62,17 @@ public final class CriLogWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates the file (and its directory) now if it does not exist, as containerd and cri-dockerd do at container
+     * start: a container that prints nothing still has its log file, and a new instance's file appears at once.
+     */
+    public synchronized void ensureExists() throws IOException {
+        if (closed || out != null) {
+            return;
+        }
+        open();
+    }
+
     /** Closes the current file (the kubelet renamed it) and continues into a new one at the path. */
     public synchronized void reopen() throws IOException {
         if (closed) {

@@ -34,6 +34,7 @@ public final class DockerEndpoint {
                 .maxConnections(MAX_CONNECTIONS)
                 .connectionTimeout(Duration.ofSeconds(5))
                 .build();
-        return DockerClientImpl.getInstance(config, http);
+        // a dockerd restart leaves every idle pooled connection dead: each is dropped and the call sent again
+        return DockerClientImpl.getInstance(config, new StaleConnectionRetry(http, MAX_CONNECTIONS + 1));
     }
 }

@@ -151,6 +151,18 @@ class ContainerLogsIT {
         assertTrue(e.getStatus().getDescription().contains(id));
     }
 
+    /** As containerd and cri-dockerd: the log file exists once the container is followed, even if it never prints. */
+    @Test
+    void aSilentContainerHasItsLogFileAtOnce() throws Exception {
+        String id = run("sleep 30");
+        Path log = dir.resolve("silent/ctr/0.log");
+        ContainerLogs logs = logs();
+        logs.follow(id, log, false);
+        assertTrue(Files.isRegularFile(log), "no log file right after follow");
+        assertEquals(0, Files.size(log));
+        assertTrue(logs.isCopying(id));
+    }
+
     @Test
     void ttyContainersAreCopiedFromTheRawStream() throws Exception {
         String id = docker.createContainerCmd(TestImages.busybox(docker))

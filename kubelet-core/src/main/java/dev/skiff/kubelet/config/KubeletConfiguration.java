@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param containerLogMaxSize      size at which a container log is rotated (10Mi)
  * @param containerLogMaxFiles     log files kept per container (5)
  * @param shutdownGracePeriod      node shutdown delay for pod termination (0s)
+ * @param shutdownGracePeriodCriticalPods the part of shutdownGracePeriod kept for critical pods, which stop last (0s)
  * @param imageGCHighThresholdPercent disk usage percent that always triggers image GC (85)
  * @param imageGCLowThresholdPercent  disk usage percent image GC frees down to (80)
  * @param imageMinimumGCAge        minimum age of an unused image before GC (2m)
@@ -53,6 +54,7 @@ public record KubeletConfiguration(
         Quantity containerLogMaxSize,
         int containerLogMaxFiles,
         Duration shutdownGracePeriod,
+        Duration shutdownGracePeriodCriticalPods,
         int imageGCHighThresholdPercent,
         int imageGCLowThresholdPercent,
         Duration imageMinimumGCAge,
@@ -76,6 +78,7 @@ public record KubeletConfiguration(
         Objects.requireNonNull(podLogsDir, "podLogsDir");
         Objects.requireNonNull(containerLogMaxSize, "containerLogMaxSize");
         Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
+        Objects.requireNonNull(shutdownGracePeriodCriticalPods, "shutdownGracePeriodCriticalPods");
         Objects.requireNonNull(imageMinimumGCAge, "imageMinimumGCAge");
         Objects.requireNonNull(resolvConf, "resolvConf");
         Objects.requireNonNull(cgroupDriver, "cgroupDriver");
@@ -108,6 +111,7 @@ public record KubeletConfiguration(
         Quantity containerLogMaxSize = Quantity.parse("10Mi");
         int containerLogMaxFiles = 5;
         Duration shutdownGracePeriod = Duration.ZERO;
+        Duration shutdownGracePeriodCriticalPods = Duration.ZERO;
         int imageGCHighThresholdPercent = 85;
         int imageGCLowThresholdPercent = 80;
         Duration imageMinimumGCAge = Duration.ofMinutes(2);
@@ -135,6 +139,7 @@ public record KubeletConfiguration(
             containerLogMaxSize = c.containerLogMaxSize;
             containerLogMaxFiles = c.containerLogMaxFiles;
             shutdownGracePeriod = c.shutdownGracePeriod;
+            shutdownGracePeriodCriticalPods = c.shutdownGracePeriodCriticalPods;
             imageGCHighThresholdPercent = c.imageGCHighThresholdPercent;
             imageGCLowThresholdPercent = c.imageGCLowThresholdPercent;
             imageMinimumGCAge = c.imageMinimumGCAge;
@@ -160,6 +165,7 @@ public record KubeletConfiguration(
         public Builder containerLogMaxSize(Quantity v) { containerLogMaxSize = v; return this; }
         public Builder containerLogMaxFiles(int v) { containerLogMaxFiles = v; return this; }
         public Builder shutdownGracePeriod(Duration v) { shutdownGracePeriod = v; return this; }
+        public Builder shutdownGracePeriodCriticalPods(Duration v) { shutdownGracePeriodCriticalPods = v; return this; }
         public Builder imageGCHighThresholdPercent(int v) { imageGCHighThresholdPercent = v; return this; }
         public Builder imageGCLowThresholdPercent(int v) { imageGCLowThresholdPercent = v; return this; }
         public Builder imageMinimumGCAge(Duration v) { imageMinimumGCAge = v; return this; }
@@ -172,7 +178,8 @@ public record KubeletConfiguration(
         public KubeletConfiguration build() {
             return new KubeletConfiguration(staticPodPath, syncFrequency, fileCheckFrequency, address, port,
                     readOnlyPort, healthzPort, healthzBindAddress, maxPods, clusterDomain, clusterDNS, podLogsDir,
-                    containerLogMaxSize, containerLogMaxFiles, shutdownGracePeriod, imageGCHighThresholdPercent,
+                    containerLogMaxSize, containerLogMaxFiles, shutdownGracePeriod, shutdownGracePeriodCriticalPods,
+                    imageGCHighThresholdPercent,
                     imageGCLowThresholdPercent, imageMinimumGCAge, resolvConf, cgroupDriver, serializeImagePulls,
                     podPidsLimit, containerRuntimeEndpoint);
         }

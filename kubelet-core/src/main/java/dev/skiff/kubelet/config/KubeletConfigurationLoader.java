@@ -256,6 +256,7 @@ public final class KubeletConfigurationLoader {
         });
         m.put("containerLogMaxFiles", (v, b) -> b.containerLogMaxFiles(v.int32()));
         m.put("shutdownGracePeriod", (v, b) -> b.shutdownGracePeriod(v.duration()));
+        m.put("shutdownGracePeriodCriticalPods", (v, b) -> b.shutdownGracePeriodCriticalPods(v.duration()));
         m.put("imageGCHighThresholdPercent", (v, b) -> b.imageGCHighThresholdPercent(v.int32()));
         m.put("imageGCLowThresholdPercent", (v, b) -> b.imageGCLowThresholdPercent(v.int32()));
         m.put("imageMinimumGCAge", (v, b) -> nonZero(v.duration(), b::imageMinimumGCAge));

@@ -61,6 +61,11 @@ public final class KubeletFlags {
                     + "Skiff's in-process Docker shim (config: containerRuntimeEndpoint).")
     String containerRuntimeEndpoint;
 
+    @Option(names = "--docker-endpoint", paramLabel = "ENDPOINT",
+            description = "Docker Engine the in-process shim uses when --container-runtime-endpoint is empty: "
+                    + "unix:///path or tcp://host:port (cri-dockerd's flag; default unix:///var/run/docker.sock).")
+    String dockerEndpoint;
+
     @Option(names = "--pod-infra-container-image", paramLabel = "IMAGE",
             description = "Sandbox (pause) image; default: Skiff's own, imported into Docker on first use.")
     String podInfraContainerImage;

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  *                               their beta.kubernetes.io twins, as upstream still sets them), then {@code --node-labels},
  *                               which may override them as upstream allows; sorted by key
  * @param nodeIPs                {@code --node-ip} addresses (empty = not given)
- * @param runtimeEndpoint        the in-process Docker shim or a remote CRI socket
+ * @param runtimeEndpoint        the in-process Docker shim (on {@code --docker-endpoint}) or a remote CRI socket
  * @param podInfraContainerImage {@code --pod-infra-container-image}, empty = Skiff's own pause image
  * @param verbosity              {@code -v}
  */
@@ -98,6 +98,19 @@ public record KubeletSettings(
             runtime = RuntimeEndpoint.parse(config.containerRuntimeEndpoint());
         } catch (IllegalArgumentException e) {
             problems.add("containerRuntimeEndpoint (--container-runtime-endpoint): " + e.getMessage());
+        }
+        // cri-dockerd's flag: where the in-process shim finds Docker (also when the runtime endpoint names docker.sock)
+        if (flags.dockerEndpoint != null && !flags.dockerEndpoint.isBlank()) {
+            try {
+                String docker = RuntimeEndpoint.parseDockerEndpoint(flags.dockerEndpoint);
+                if (runtime instanceof RuntimeEndpoint.InProcessDocker) {
+                    runtime = new RuntimeEndpoint.InProcessDocker(docker);
+                } else if (runtime != null) {
+                    log.info("--docker-endpoint {} is not used: the kubelet talks to {}", docker, runtime);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("--docker-endpoint: " + e.getMessage());
+            }
         }
         Path rootDir = flags.rootDir == null ? DEFAULT_ROOT_DIR : flags.rootDir.toAbsolutePath().normalize();
         if (flags.verbosity != null && flags.verbosity < 0) {
@@ -228,6 +241,15 @@ public record KubeletSettings(
         Duration shutdown = c.shutdownGracePeriod();
         if (shutdown.isNegative() || (!shutdown.isZero() && shutdown.compareTo(Duration.ofSeconds(1)) < 0)) {
             p.add("shutdownGracePeriod " + GoDuration.format(shutdown) + " must be either zero or otherwise >= 1s");
+        }
+        Duration critical = c.shutdownGracePeriodCriticalPods();
+        if (critical.isNegative() || (!critical.isZero() && critical.compareTo(Duration.ofSeconds(1)) < 0)) {
+            p.add("shutdownGracePeriodCriticalPods " + GoDuration.format(critical)
+                    + " must be either zero or otherwise >= 1s");
+        }
+        if (critical.compareTo(shutdown) > 0) {
+            p.add("shutdownGracePeriodCriticalPods " + GoDuration.format(critical) + " must be <= shutdownGracePeriod "
+                    + GoDuration.format(shutdown));
         }
         int high = c.imageGCHighThresholdPercent();
         int low = c.imageGCLowThresholdPercent();

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 /**
  * Which container runtime the kubelet talks to, from {@code --container-runtime-endpoint} (or the config's
  * containerRuntimeEndpoint): empty, or Docker's own socket, means Skiff's in-process Docker CRI shim; any other
- * {@code unix://} path is a remote CRI runtime served on that socket.
+ * {@code unix://} path is a remote CRI runtime served on that socket. The in-process shim talks to Docker Engine at
+ * {@code --docker-endpoint} (cri-dockerd's flag), default {@link #DOCKER_SOCKET}.
  */
 public sealed interface RuntimeEndpoint {
     String DOCKER_SOCKET = "unix:///var/run/docker.sock";
@@ -55,5 +56,27 @@ public sealed interface RuntimeEndpoint {
             return new InProcessDocker("unix://" + socket);
         }
         return new RemoteCri(socket);
+    }
+
+    /**
+     * A Docker Engine endpoint as docker-java and cri-dockerd take it: {@code unix:///absolute/path} or
+     * {@code tcp://host:port}; returned normalized.
+     */
+    static String parseDockerEndpoint(String endpoint) {
+        if (endpoint.startsWith("unix://")) {
+            String path = endpoint.substring("unix://".length());
+            if (path.startsWith("/") && path.length() > 1) {
+                return "unix://" + Path.of(path).normalize();
+            }
+        } else if (endpoint.startsWith("tcp://")) {
+            String hostPort = endpoint.substring("tcp://".length());
+            int colon = hostPort.lastIndexOf(':');
+            if (colon > 0 && colon < hostPort.length() - 1 && hostPort.substring(colon + 1).chars().allMatch(Character::isDigit)
+                    && !hostPort.contains("/")) {
+                return endpoint;
+            }
+        }
+        throw new IllegalArgumentException("Docker endpoint \"" + endpoint
+                + "\" is not supported: use unix:///absolute/path/to/docker.sock or tcp://host:port");
     }
 }

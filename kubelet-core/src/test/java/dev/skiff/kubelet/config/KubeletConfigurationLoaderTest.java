@@ -96,6 +96,7 @@ class KubeletConfigurationLoaderTest {
                 containerLogMaxSize: 20Mi
                 containerLogMaxFiles: 3
                 shutdownGracePeriod: 30s
+                shutdownGracePeriodCriticalPods: 10s
                 imageGCHighThresholdPercent: 90
                 imageGCLowThresholdPercent: 70
                 imageMinimumGCAge: 5m
@@ -122,6 +123,7 @@ class KubeletConfigurationLoaderTest {
         assertEquals("20Mi", c.containerLogMaxSize().toString());
         assertEquals(3, c.containerLogMaxFiles());
         assertEquals(Duration.ofSeconds(30), c.shutdownGracePeriod());
+        assertEquals(Duration.ofSeconds(10), c.shutdownGracePeriodCriticalPods());
         assertEquals(90, c.imageGCHighThresholdPercent());
         assertEquals(70, c.imageGCLowThresholdPercent());
         assertEquals(Duration.ofMinutes(5), c.imageMinimumGCAge());
@@ -131,7 +133,7 @@ class KubeletConfigurationLoaderTest {
         assertEquals(4096, c.podPidsLimit());
         assertEquals("unix:///run/containerd/containerd.sock", c.containerRuntimeEndpoint());
         assertEquals(List.of(), loaded.ignoredFields());
-        assertEquals(KubeletConfigurationLoader.supportedFields().size(), 23, "a new field needs a line above");
+        assertEquals(KubeletConfigurationLoader.supportedFields().size(), 24, "a new field needs a line above");
     }
 
     @Test

@@ -80,6 +80,7 @@ class KubeletFlagsTest {
         assertNull(f.clusterDns);
         assertNull(f.serializeImagePulls);
         assertNull(f.containerRuntimeEndpoint);
+        assertNull(f.dockerEndpoint);
         assertEquals(Map.of(), f.nodeLabels());
         assertEquals(0, f.verbosity());
     }
@@ -94,6 +95,7 @@ class KubeletFlagsTest {
                 "--node-labels=disk=ssd,zone=a", "--node-labels", "zone=b",
                 "--node-ip=10.0.0.5,fd00::5",
                 "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+                "--docker-endpoint=unix:///run/docker-2/docker.sock",
                 "--pod-infra-container-image=registry.k8s.io/pause:3.10",
                 "--sync-frequency=1m30s",
                 "--file-check-frequency", "5s",
@@ -122,6 +124,7 @@ class KubeletFlagsTest {
         assertEquals(Map.of("disk", "ssd", "zone", "b"), f.nodeLabels());
         assertEquals("10.0.0.5,fd00::5", f.nodeIp);
         assertEquals("unix:///run/containerd/containerd.sock", f.containerRuntimeEndpoint);
+        assertEquals("unix:///run/docker-2/docker.sock", f.dockerEndpoint);
         assertEquals("registry.k8s.io/pause:3.10", f.podInfraContainerImage);
         assertEquals(Duration.ofSeconds(90), f.syncFrequency);
         assertEquals(Duration.ofSeconds(5), f.fileCheckFrequency);
@@ -181,8 +184,8 @@ class KubeletFlagsTest {
         Run r = run("--help");
         assertEquals(0, r.exitCode());
         for (String flag : List.of("--pod-manifest-path", "--config", "--root-dir", "--hostname-override",
-                "--node-labels", "--node-ip", "--container-runtime-endpoint", "--pod-infra-container-image",
-                "--sync-frequency", "--file-check-frequency", "--read-only-port", "--max-pods", "--cluster-dns")) {
+                "--node-labels", "--node-ip", "--container-runtime-endpoint", "--docker-endpoint",
+                "--pod-infra-container-image", "--sync-frequency", "--file-check-frequency", "--read-only-port", "--max-pods", "--cluster-dns")) {
             assertTrue(r.out().contains(flag), flag + " missing from help:\n" + r.out());
         }
     }

@@ -189,6 +189,34 @@ class KubeletSettingsTest {
                 resolve(file, "--container-runtime-endpoint=").runtimeEndpoint());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "'' | unix:///run/skiff-it/docker.sock | unix:///run/skiff-it/docker.sock",
+            "unix:///var/run/docker.sock | unix:///run/skiff-it//docker.sock | unix:///run/skiff-it/docker.sock",
+            "'' | tcp://127.0.0.1:2375 | tcp://127.0.0.1:2375",
+            "'' | '' | unix:///var/run/docker.sock",
+    })
+    void dockerEndpointIsWhereTheInProcessShimFindsDocker(String runtime, String docker, String want) throws Exception {
+        RuntimeEndpoint e = resolve(null, "--container-runtime-endpoint=" + runtime, "--docker-endpoint=" + docker)
+                .runtimeEndpoint();
+        assertEquals(new RuntimeEndpoint.InProcessDocker(want), e);
+    }
+
+    @Test
+    void dockerEndpointDoesNotChangeARemoteRuntime() throws Exception {
+        RuntimeEndpoint e = resolve(null, "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+                "--docker-endpoint=unix:///run/other/docker.sock").runtimeEndpoint();
+        assertEquals(new RuntimeEndpoint.RemoteCri(Path.of("/run/containerd/containerd.sock")), e);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"relative/docker.sock", "unix://docker.sock", "http://127.0.0.1:2375", "tcp://127.0.0.1", "npipe:////./pipe/docker"})
+    void badDockerEndpointIsAConfigErrorNamingTheFlag(String docker) {
+        ConfigException e = invalid(null, "--docker-endpoint=" + docker);
+        assertTrue(e.getMessage().contains("--docker-endpoint: Docker endpoint \"" + docker + "\" is not supported"),
+                e.getMessage());
+    }
+
     @Test
     void nodeIPsAndInfraImage() throws Exception {
         KubeletSettings s = resolve(null, "--node-ip=10.0.0.5, fd00::5", "--pod-infra-container-image=pause:x",

@@ -56,7 +56,7 @@ class DiskFullIT extends VolumeItSupport {
                     configMap:
                       name: settings
                 """, container("c", "sleep 3600", mount("cfg", "/cfg"))));
-        Pod failed = awaitFailedMount("after", "space left on device", Duration.ofSeconds(60));
+        Pod failed = awaitFailedMount("after", "no space left on device", Duration.ofSeconds(60));
         assertTrue(failed.getStatus().getMessage().contains("cfg"), "the message names the volume: " + failed.getStatus());
 
         // the rest of the node carries on

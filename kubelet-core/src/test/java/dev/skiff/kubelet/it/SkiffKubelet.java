@@ -23,7 +23,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +56,7 @@ public final class SkiffKubelet implements AutoCloseable {
     private final List<Path> logFiles = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final Map<String, String> environment = new HashMap<>();
     private Process process;
     private int readOnlyPort;
 
@@ -75,7 +78,14 @@ public final class SkiffKubelet implements AutoCloseable {
         this.extraArgs = List.of(extraArgs);
         Files.writeString(configFile, "apiVersion: kubelet.config.k8s.io/v1beta1\n"
                 + "kind: KubeletConfiguration\n"
-                + "podLogsDir: " + podLogsDir + "\n");
+                + "podLogsDir: " + podLogsDir + "\n"
+                // the suites share the machine's Docker: image GC must never take their test images
+                + "imageGCHighThresholdPercent: 100\n");
+    }
+
+    /** Environment variables for the next {@link #start()} (e.g. NOTIFY_SOCKET), on top of this process's. */
+    public void environment(Map<String, String> env) {
+        environment.putAll(env);
     }
 
     public String nodeName() {
@@ -110,6 +120,12 @@ public final class SkiffKubelet implements AutoCloseable {
 
     /** Launches {@code bin/skiff} and waits until {@code /healthz} answers 200. */
     public void start() throws IOException, InterruptedException {
+        startWithoutWaiting();
+        awaitHealthy();
+    }
+
+    /** Launches {@code bin/skiff} and returns at once (it may be waiting for its runtime). */
+    public void startWithoutWaiting() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("kubelet already running, pid " + process.pid());
         }
@@ -125,14 +141,15 @@ public final class SkiffKubelet implements AutoCloseable {
                 "--healthz-port", "0"));
         cmd.addAll(extraArgs);
         Files.writeString(logFile, "### " + String.join(" ", cmd) + "\n");
-        process = new ProcessBuilder(cmd)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
-        awaitHealthy();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        pb.environment().putAll(environment);
+        process = pb.start();
     }
 
-    private void awaitHealthy() throws InterruptedException {
+    /** Waits until {@code /healthz} answers 200 (fails when the process exits first). */
+    public void awaitHealthy() throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -170,6 +187,23 @@ public final class SkiffKubelet implements AutoCloseable {
             throw new AssertionError("GET " + path + ": kubelet not answering (" + e + ")\n" + logTail(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("GET " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What {@code GET /healthz} answered. */
+    public record Health(int status, String body) {
+    }
+
+    /** {@code GET /healthz} once, whatever it answers (a kubelet that does not answer fails the test). */
+    public Health healthz() {
+        try {
+            HttpResponse<String> r = get("/healthz");
+            return new Health(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new AssertionError("GET /healthz: kubelet not answering (" + e + ")\n" + logTail(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.util.Map;
 import java.util.Optional;
 
@@ -42,7 +43,16 @@ final class PayloadWriter {
         } catch (IllegalArgumentException e) {
             throw new VolumeException(source + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new VolumeException("cannot write the files of " + source + ": " + e, e);
+            throw new VolumeException("cannot write the files of " + source + ": " + reason(e), e);
         }
+    }
+
+    /** The OS's reason as Go prints an errno ("no space left on device"), with the file when Java names one. */
+    static String reason(IOException e) {
+        String m = e.getMessage();
+        if (m == null || m.isEmpty()) {
+            return e.getClass().getSimpleName();
+        }
+        return e instanceof FileSystemException ? m : Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
 }
