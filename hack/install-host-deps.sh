@@ -23,6 +23,9 @@ need procps           command -v ps
 need e2fsprogs        command -v mkfs.ext4             # persistent volumes: mkfs on loop devices
 need util-linux       command -v blkid                 # blkid, losetup
 need xfsprogs         command -v mkfs.xfs              # StorageClass/PV fsType: xfs
+need systemd          command -v systemd-inhibit       # node shutdown: systemd-inhibit, busctl; the unit: systemd-analyze
+need dbus-daemon      command -v dbus-daemon           # node shutdown IT: a private system bus
+need python3-dbus     python3 -c 'import dbus'         # node shutdown IT: a fake logind on that bus
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
