@@ -25,7 +25,8 @@ need util-linux       command -v blkid                 # blkid, losetup
 need xfsprogs         command -v mkfs.xfs              # StorageClass/PV fsType: xfs
 need systemd          command -v systemd-inhibit       # node shutdown: systemd-inhibit, busctl; the unit: systemd-analyze
 need dbus-daemon      command -v dbus-daemon           # node shutdown IT: a private system bus
-need python3-dbus     python3 -c 'import dbus'         # node shutdown IT: a fake logind on that bus
+need python3-dbus     /usr/bin/python3 -c 'import dbus' # node shutdown IT: a fake logind on that bus
+need python3-gi       /usr/bin/python3 -c 'from gi.repository import GLib' # ... and its main loop
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
