@@ -9,15 +9,14 @@ import dev.skiff.cri.v1.PodSandbox;
 import dev.skiff.cri.v1.PodSandboxState;
 import dev.skiff.kubelet.kuberuntime.KubeAnnotations;
 import dev.skiff.kubelet.kuberuntime.manager.ContainerGc;
+import dev.skiff.volume.util.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -229,7 +228,7 @@ public final class ContainerGarbageCollector {
                 if (!ours && (holdsFiles(dir) || Files.getLastModifiedTime(dir).toInstant().isAfter(settledBefore))) {
                     continue;
                 }
-                deleteTree(dir);
+                FileTrees.deleteOnOneFilesystem(dir); // never follows a link, never crosses a mount
                 removed++;
                 log.info("pod uid {}: removed pod log directory {} ({})", uid, dir,
                         ours ? "pod deleted" : "empty, no pod");
@@ -242,27 +241,7 @@ public final class ContainerGarbageCollector {
 
     private static boolean holdsFiles(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.anyMatch(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            return walk.anyMatch(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
         }
-    }
-
-    /** Deletes a tree without following symlinks (a link inside a log dir is removed, never its target). */
-    private static void deleteTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.gc;
 
+import dev.skiff.kubelet.worker.FakeClock;
 import dev.skiff.cri.v1.ContainerState;
 import dev.skiff.cri.v1.PodSandboxState;
 import dev.skiff.kubelet.kuberuntime.manager.ContainerGc;
@@ -32,7 +33,7 @@ class ContainerGarbageCollectorTest {
     private final FakeRuntime runtime = new FakeRuntime();
     private final Set<String> known = new HashSet<>();
     private boolean sourcesReady = true;
-    private final MutableClock clock = new MutableClock(Instant.now());
+    private final FakeClock clock = new FakeClock(Instant.now());
 
     private Path podsDir() throws IOException {
         return Files.createDirectories(tmp.resolve("root/pods"));

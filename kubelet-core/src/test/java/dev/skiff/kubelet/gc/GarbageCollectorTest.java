@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.gc;
 
+import dev.skiff.kubelet.worker.FakeClock;
 import dev.skiff.cri.v1.PodSandboxState;
 import dev.skiff.kubelet.kuberuntime.manager.ContainerGc;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class GarbageCollectorTest {
         Path podsDir = Files.createDirectories(tmp.resolve("pods"));
         Files.createDirectories(podsDir.resolve("u1"));
         PodOwnership pods = PodOwnership.of(() -> true, uid -> false, podsDir);
-        MutableClock clock = new MutableClock(Instant.now());
+        FakeClock clock = new FakeClock(Instant.now());
         runtime.sandbox("s", "u1", PodSandboxState.SANDBOX_NOTREADY);
         runtime.container("c", "s", "u1", "app", CONTAINER_EXITED);
         GarbageCollector gc = new GarbageCollector(

@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.gc;
 
+import dev.skiff.kubelet.worker.FakeClock;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -22,7 +23,7 @@ class ImageGarbageCollectorTest {
     /** 1000 MB, 500 of them used by other things. */
     private final FakeImages images = new FakeImages(1000 * MB, 500 * MB);
     private final FakeRuntime runtime = new FakeRuntime();
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     private ImageGarbageCollector gc(int high, int low, String... sandboxImages) {
         return new ImageGarbageCollector(images.service(), runtime.service(), new ImageGcPolicy(high, low, MIN_AGE),

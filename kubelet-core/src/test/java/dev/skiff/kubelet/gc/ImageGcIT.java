@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.gc;
 
+import dev.skiff.kubelet.worker.FakeClock;
 import dev.skiff.cri.docker.DockerCriRuntime;
 import dev.skiff.cri.docker.DockerShimConfig;
 import dev.skiff.cri.docker.PauseImage;
@@ -66,7 +67,7 @@ class ImageGcIT {
             assertFalse(sandbox.isEmpty());
             String pauseId = dockerd.docker("image", "inspect", "-f", "{{.Id}}", PauseImage.defaultImage()).trim();
             String busyboxId = dockerd.docker("image", "inspect", "-f", "{{.Id}}", "skiff-test/busybox:1").trim();
-            MutableClock clock = new MutableClock(Instant.now());
+            FakeClock clock = new FakeClock(Instant.now());
             ImageGarbageCollector gc = new ImageGarbageCollector(cri.images(), cri.runtime(),
                     new ImageGcPolicy(HIGH, LOW, MIN_AGE), Set.of(PauseImage.defaultImage()), FsStats.FILE_STORE, clock);
             gc.detectImages();

@@ -1,6 +1,7 @@
 package dev.skiff.kubelet.logs;
 
 import dev.skiff.cri.v1.ContainerState;
+import dev.skiff.kubelet.worker.FakeClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,11 +11,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -28,7 +26,7 @@ class ContainerLogManagerTest {
     @TempDir
     Path dir;
     private final FakeLogRuntime rt = new FakeLogRuntime();
-    private final MutableClock clock = new MutableClock(T0);
+    private final FakeClock clock = new FakeClock(T0);
     private Path log;
 
     @BeforeEach
@@ -244,33 +242,5 @@ class ContainerLogManagerTest {
         }
         assertTrue(rt.listRequests.isEmpty());
         assertEquals(List.of("0.log"), names(log.getParent()));
-    }
-
-    /** A clock the test moves. */
-    private static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
