@@ -10,32 +10,48 @@ CLUSTER_DOMAIN ?= cluster.local
 
 all: build
 
-## build: compile and package; leaves ./bin/skiff runnable
-build:
+## build: compile and package; leaves ./bin/skiff runnable. Only when a source, pom or Maven setting changed
+## since the last build (make's own up-to-date check on the jar), so a second `make run` starts in seconds.
+JAR := kubelet-core/target/skiff.jar
+BUILD_INPUTS := $(shell find pom.xml .mvn */pom.xml */src -type f 2>/dev/null)
+build: $(JAR)
+
+$(JAR): $(BUILD_INPUTS)
 	$(MVN) -q -DskipTests package
+	@touch $@
+
+# Every module's tests run even when one fails (--fail-at-end); then hack/TestSummary.java names each failing and
+# skipped test of this run, module by module, and the exit status is Maven's.
+define run_tests
+	@stamp=$$(mktemp); rc=0; $(MVN) --fail-at-end $(1) || rc=$$?; \
+	java hack/TestSummary.java "$$stamp" .; rm -f "$$stamp"; exit $$rc
+endef
 
 ## unit: the fast tests (no Docker, mounts or root), seconds
 unit:
-	$(MVN) -P unit verify
+	$(call run_tests,-P unit verify)
 
 ## test: every test, unit and integration, against a real Docker Engine
 test: host-deps dockerd test-images
-	$(MVN) verify
+	$(call run_tests,verify)
 
 ## it: integration tests only (assumes `make test` prepared the host once)
 it: dockerd test-images
-	$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
+	$(call run_tests,verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false)
 
 ## run: build, then run the kubelet in the foreground on examples/manifests (ROOT_DIR=... overrides its root dir)
 run: host-deps dockerd test-images build
 	@echo "skiff: kubelet on examples/manifests, root dir $(ROOT_DIR), pod logs in /var/log/pods"
 	@echo "skiff: watch it with: curl -s 127.0.0.1:10255/pods   or: ./bin/skiff pods"
-	./bin/skiff --pod-manifest-path examples/manifests --root-dir $(ROOT_DIR) --cluster-domain $(CLUSTER_DOMAIN)
+	@echo "skiff: stop it with Ctrl-C or SIGTERM; its pods keep running (remove their manifests first to stop them)"
+	@./bin/skiff --pod-manifest-path examples/manifests --root-dir $(ROOT_DIR) --cluster-domain $(CLUSTER_DOMAIN) \
+	    || { rc=$$?; [ $$rc -eq 143 ] || [ $$rc -eq 130 ] || exit $$rc; echo "skiff: stopped (exit $$rc); its pods keep running"; }
 
 ## run-cri-shim: build, then serve the Docker CRI shim alone on $(CRI_SOCKET) in the foreground
 run-cri-shim: host-deps dockerd build
 	@echo "skiff: CRI v1 on $(CRI_SOCKET); try: crictl --runtime-endpoint $(CRI_SOCKET) version"
-	./bin/skiff cri-shim --listen $(CRI_SOCKET)
+	@./bin/skiff cri-shim --listen $(CRI_SOCKET) \
+	    || { rc=$$?; [ $$rc -eq 143 ] || [ $$rc -eq 130 ] || exit $$rc; echo "skiff: cri-shim stopped (exit $$rc)"; }
 
 ## bench: pod start time beside the same Docker calls made directly; then 100 pods (with and without volumes) at once,
 ## idle CPU/RSS with them, and the relist of 110 pods (each prints PASS/MISS against its target)

@@ -3,6 +3,7 @@ package dev.skiff.kubelet;
 import dev.skiff.kubelet.admission.AdmitResult;
 import dev.skiff.kubelet.admission.NodeInfo;
 import dev.skiff.kubelet.admission.PodAdmitter;
+import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
 import dev.skiff.kubelet.kuberuntime.manager.PodRef;
 import dev.skiff.kubelet.pleg.GenericPleg;
 import dev.skiff.kubelet.pleg.PodLifecycleEvent;
@@ -217,6 +218,7 @@ final class SyncLoop implements AutoCloseable {
             statuses.remove(uid);
             return;
         }
+        statuses.markDeleted(uid, clock.instant(), KubeRuntimeManager.gracePeriod(pod));
         dispatch(pod, UpdateType.KILL);
     }
 

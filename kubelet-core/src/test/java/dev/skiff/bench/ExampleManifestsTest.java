@@ -60,6 +60,21 @@ class ExampleManifestsTest {
         }
     }
 
+    /**
+     * `make run` has no cluster DNS, so a ClusterFirst example would log a fallback warning; and each example stops
+     * within seconds: a short grace period, or (shareProcessNamespace) processes that are not PID 1 and so obey SIGTERM.
+     */
+    @Test
+    void examplesUseTheHostDnsAndStopWithinSeconds() throws Exception {
+        for (var e : loadAll().entrySet()) {
+            Pod pod = e.getValue();
+            assertEquals("Default", pod.getSpec().getDnsPolicy(), e.getKey());
+            Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+            boolean pid1IsPause = Boolean.TRUE.equals(pod.getSpec().getShareProcessNamespace());
+            assertTrue(pid1IsPause || (grace != null && grace <= 5), e.getKey() + ": terminationGracePeriodSeconds " + grace);
+        }
+    }
+
     @Test
     void theIssueFeaturesAreCovered() throws Exception {
         Map<String, Pod> pods = loadAll();

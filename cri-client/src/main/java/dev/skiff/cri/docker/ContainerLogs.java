@@ -291,8 +291,11 @@ public final class ContainerLogs implements AutoCloseable {
                     return true;
                 }
                 int status = response.getStatusCode();
-                if (status == 404) {
-                    return true; // the container is gone; running() says so next
+                if (status == 404 || status == 409) {
+                    // gone, or (409) dead and being removed: its logs go with it; running() says so next
+                    log.debug("container {}: logs API answered {}: the container is gone or being removed",
+                            shortId(containerId), status);
+                    return true;
                 }
                 if (status != 200) {
                     String body = new String(response.getBody().readNBytes(4096), StandardCharsets.UTF_8).trim();

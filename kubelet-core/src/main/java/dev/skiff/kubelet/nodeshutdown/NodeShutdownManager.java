@@ -105,7 +105,9 @@ public final class NodeShutdownManager implements AutoCloseable {
         }
         started = true;
         if (periods.isEmpty()) {
-            setOff("shutdownGracePeriod is 0 (node shutdown will be immediate)");
+            // the default, as upstream's: said once, not warned about
+            off = "shutdownGracePeriod is 0 (node shutdown will be immediate)";
+            log.info("graceful node shutdown off: {}", off);
             stopped.countDown();
             return;
         }

@@ -2,6 +2,8 @@ package dev.skiff.kubelet.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.ListMeta;
@@ -151,13 +153,21 @@ public final class KubeletServer implements AutoCloseable {
         }
         switch (path) {
             case "/healthz" -> healthz(ex);
-            case "/pods" -> {
-                PodList list = new PodList("v1", new ArrayList<>(pods.get()), "PodList", new ListMeta());
-                send(ex, 200, "application/json", json.writeValueAsString(list));
-            }
+            case "/pods" -> send(ex, 200, "application/json", json.writeValueAsString(podList(pods.get())));
             case "/manifests/errors" -> send(ex, 200, "application/json", json.writeValueAsString(manifestErrors.get()));
             default -> send(ex, 200, "application/json", json.writeValueAsString(lists.get(path).get()));
         }
+    }
+
+    /**
+     * A v1 PodList as the API server writes it: {@code items} is always there, {@code []} when empty (the model
+     * omits empty lists, and clients index {@code .items}).
+     */
+    private ObjectNode podList(List<Pod> items) {
+        ObjectNode list = json.valueToTree(new PodList("v1", List.of(), "PodList", new ListMeta()));
+        ArrayNode array = list.putArray("items");
+        items.forEach(p -> array.add(json.valueToTree(p)));
+        return list;
     }
 
     private void healthz(HttpExchange ex) throws IOException {

@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,14 +24,27 @@ import java.util.Optional;
  * <ul>
  *   <li>a condition's lastTransitionTime while its status does not change (a new time when it does);</li>
  *   <li>the first startTime;</li>
- *   <li>a terminal phase: a Succeeded or Failed pod never goes back to Pending or Running.</li>
+ *   <li>a terminal phase: a Succeeded or Failed pod never goes back to Pending or Running;</li>
+ *   <li>a deletion: once its source dropped the pod, it carries {@code deletionTimestamp} (when its grace period
+ *       ends, as the API server sets it) and {@code deletionGracePeriodSeconds} until it is gone, so clients show
+ *       it Terminating.</li>
  * </ul>
  * Thread-safe; statuses handed out are copies.
  */
 public final class StatusManager {
     private static final Logger log = LoggerFactory.getLogger(StatusManager.class);
 
-    private record Entry(Pod pod, PodStatus status) {
+    private record Entry(Pod pod, PodStatus status, Deletion deletion) {
+        Pod podWithDeletion() {
+            if (deletion == null) {
+                return pod;
+            }
+            return new PodBuilder(pod).editMetadata().withDeletionTimestamp(deletion.timestamp())
+                    .withDeletionGracePeriodSeconds(deletion.gracePeriodSeconds()).endMetadata().build();
+        }
+    }
+
+    private record Deletion(String timestamp, long gracePeriodSeconds) {
     }
 
     private final Clock clock;
@@ -84,8 +99,22 @@ public final class StatusManager {
             log.info("Pod {}/{} uid {} phase {}", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid,
                     next.getPhase());
         }
-        byUid.put(uid, new Entry(pod, next));
+        byUid.put(uid, new Entry(pod, next, old == null ? null : old.deletion()));
         return copy(next);
+    }
+
+    /**
+     * Marks the pod with this uid as being deleted at {@code now} with {@code gracePeriod}; kept until
+     * {@link #remove}. The first mark wins, as the API server keeps the first deletionTimestamp. No-op for a pod
+     * without a status.
+     */
+    public synchronized void markDeleted(String uid, Instant now, Duration gracePeriod) {
+        Entry e = byUid.get(uid);
+        if (e == null || e.deletion() != null) {
+            return;
+        }
+        Deletion d = new Deletion(PodStatusGenerator.rfc3339(now.plus(gracePeriod)), gracePeriod.toSeconds());
+        byUid.put(uid, new Entry(e.pod(), e.status(), d));
     }
 
     /** The last status recorded for the pod with this uid. */
@@ -110,7 +139,7 @@ public final class StatusManager {
     public synchronized List<Pod> pods() {
         List<Pod> out = new ArrayList<>();
         for (Entry e : byUid.values()) {
-            out.add(new PodBuilder(e.pod()).withStatus(copy(e.status())).build());
+            out.add(new PodBuilder(e.podWithDeletion()).withStatus(copy(e.status())).build());
         }
         out.sort(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getNamespace()))
                 .thenComparing(p -> String.valueOf(p.getMetadata().getName())));

@@ -111,6 +111,48 @@ class StaticPodLifecycleIT extends KubeletItSupport {
         assertTrue(kubelet.pods().getItems().isEmpty(), kubelet.toJson(kubelet.pods()));
     }
 
+    /**
+     * While a removed pod waits out its grace period (its process ignores SIGTERM), it is listed as the API server
+     * lists a pod being deleted: deletionTimestamp at the end of the grace period, deletionGracePeriodSeconds, and
+     * Terminating in {@code skiff pods}; then it goes.
+     */
+    @Test
+    void aRemovedPodIsTerminatingDuringItsGracePeriod() throws Exception {
+        String yaml = podYaml("slow", "", container("stubborn", "trap '' TERM; while true; do sleep 1; done"))
+                .replace("terminationGracePeriodSeconds: 2", "terminationGracePeriodSeconds: 20");
+        kubelet.writeManifest("slow.yaml", yaml);
+        String uid = uid(awaitRunning("slow"));
+        java.time.Instant removed = java.time.Instant.now();
+        kubelet.deleteManifest("slow.yaml");
+
+        Pod terminating = kubelet.awaitPod("slow", p -> p.getMetadata().getDeletionTimestamp() != null,
+                Duration.ofSeconds(15), "marked for deletion");
+        assertEquals(uid, uid(terminating));
+        assertEquals(20L, terminating.getMetadata().getDeletionGracePeriodSeconds());
+        java.time.Instant deadline = java.time.Instant.parse(terminating.getMetadata().getDeletionTimestamp());
+        assertTrue(!deadline.isBefore(removed.plusSeconds(19)) && deadline.isBefore(java.time.Instant.now().plusSeconds(21)),
+                "deletionTimestamp " + deadline + " is not the end of the 20 s grace period from " + removed);
+        assertTrue(PodDocker.runningIds(uid).size() >= 2, "the container should still run during its grace period: "
+                + describe(PodDocker.all(uid)));
+
+        String table = skiffPods();
+        assertTrue(table.lines().anyMatch(l -> l.startsWith(kubelet.podName("slow") + " ") && l.contains("Terminating")),
+                "skiff pods should show the pod Terminating:\n" + table);
+
+        kubelet.awaitPodGone("slow", Duration.ofSeconds(60));
+        awaitNothingRunning(uid, Duration.ofSeconds(20));
+    }
+
+    /** {@code skiff pods} against this kubelet, as an operator runs it. */
+    private String skiffPods() throws Exception {
+        Process p = new ProcessBuilder(SkiffKubelet.LAUNCHER.toString(), "pods",
+                "--read-only-port", Integer.toString(kubelet.readOnlyPort())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "skiff pods did not finish");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
     private void assertLabels(Container c, String podName, String uid, String type) {
         Map<String, String> l = c.getLabels();
         assertEquals(podName, l.get(PodDocker.LABEL_POD_NAME), l.toString());

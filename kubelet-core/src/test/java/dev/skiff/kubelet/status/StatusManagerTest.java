@@ -100,6 +100,26 @@ class StatusManagerTest {
     }
 
     @Test
+    void aDeletedPodCarriesItsDeletionUntilRemovedAndShowsTerminating() {
+        Pod p = pod("u1", "web");
+        manager.setPodStatus(p, status("Running", "True"));
+        manager.markDeleted("u1", clock.instant(), java.time.Duration.ofSeconds(20));
+        clock.advance(5);
+        manager.markDeleted("u1", clock.instant(), java.time.Duration.ofSeconds(1)); // the first deletion stays
+        manager.setPodStatus(p, status("Running", "True")); // the kill's status update keeps it too
+        Pod listed = manager.pods().get(0);
+        assertEquals("2026-11-24T10:00:20Z", listed.getMetadata().getDeletionTimestamp());
+        assertEquals(20L, listed.getMetadata().getDeletionGracePeriodSeconds());
+        assertEquals("Terminating", dev.skiff.kubelet.server.PodTable.row(listed, clock.instant())[2]);
+
+        manager.markDeleted("unknown", clock.instant(), java.time.Duration.ZERO);
+        assertEquals(1, manager.pods().size(), "a uid without a status is not listed by being marked");
+        manager.remove("u1");
+        manager.setPodStatus(p, status("Running", "True"));
+        assertEquals(null, manager.pods().get(0).getMetadata().getDeletionTimestamp(), "a removed pod's mark is gone");
+    }
+
+    @Test
     void returnedStatusesAreCopies() {
         Pod p = pod("u1", "web");
         manager.setPodStatus(p, status("Pending", "False"));
