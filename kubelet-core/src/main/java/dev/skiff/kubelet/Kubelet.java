@@ -36,6 +36,9 @@ import dev.skiff.kubelet.source.ObjectStore;
 import dev.skiff.kubelet.source.PodConfig;
 import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
+import dev.skiff.kubelet.events.EventObjects;
+import dev.skiff.kubelet.events.EventStore;
+import dev.skiff.kubelet.server.Endpoint;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodWorkers;
 import dev.skiff.volume.NodeResources;
@@ -86,6 +89,7 @@ public final class Kubelet implements AutoCloseable {
     private final RuntimeConnector connector;
     private final Clock clock = Clock.systemUTC();
     private final StatusManager statuses = new StatusManager(clock);
+    private final EventStore events = new EventStore(clock);
     private volatile KubeletServer readOnly;
     private volatile GenericPleg pleg;
     private volatile SyncLoop loop;
@@ -200,15 +204,15 @@ public final class Kubelet implements AutoCloseable {
         KubeRuntimeManager manager = new KubeRuntimeManager(
                 new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node),
                 new ContainerStarter(cri, new ImagePuller(new CrashLoopBackOff(), clock, c.serializeImagePulls(),
-                        ImagePuller.DEFAULT_LOCK_TIMEOUT),
+                        ImagePuller.DEFAULT_LOCK_TIMEOUT, events),
                         new ContainerConfigFactory(node, objects, volumes::prepareSubPath),
-                        backoff, volumes::mountedVolumes, clock),
-                killer, new ContainerGc(cri.runtime()));
+                        backoff, volumes::mountedVolumes, clock, events),
+                killer, new ContainerGc(cri.runtime()), events);
 
         WorkQueue queue = new WorkQueue();
         PodDirs dirs = new PodDirs();
         KubeletPodSyncer syncer = new KubeletPodSyncer(new RuntimePods(cri.runtime()), new CriPodViewLoader(cri.runtime()),
-                manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, clock);
+                manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, clock, events);
         PodWorkers<Pod> workers = closeLater(new PodWorkers<>(syncer));
         workersRef.set(workers);
         // registered after the workers, so closed before them: lock released, watch stopped, pods left running
@@ -233,7 +237,7 @@ public final class Kubelet implements AutoCloseable {
                 dirs, volumes::podHasVolumes);
         SyncLoop syncLoop = closeLater(new SyncLoop(config, sources, relister, pods, workers,
                 new NodeInfo(s.nodeName(), s.nodeLabels(), c.maxPods()), statuses, housekeeping, queue, clock,
-                shutdown::admit));
+                shutdown::admit, events));
         syncLoop.start();
         loop = syncLoop;
         shutdown.start();
@@ -298,7 +302,7 @@ public final class Kubelet implements AutoCloseable {
         if (c.readOnlyPort() > 0) {
             InetSocketAddress at = new InetSocketAddress(readOnlyBindAddress(c.address()), c.readOnlyPort());
             try {
-                readOnly = KubeletServer.start(at, checks, statuses::pods, errors, storageLists(claims));
+                readOnly = KubeletServer.serve(at, checks, statuses::pods, errors, readOnlyLists(claims));
             } catch (IOException e) {
                 throw new KubeletStartException("cannot serve the read-only port on " + at + ": " + e.getMessage()
                         + " (another kubelet running? pick a free --read-only-port, or 0 to turn it off)", e);
@@ -350,13 +354,23 @@ public final class Kubelet implements AutoCloseable {
                 + liveness().map(r -> "; unhealthy: " + r).orElse("");
     }
 
-    /** {@code /persistentvolumes} and {@code /persistentvolumeclaims}: the objects with Skiff's own status. */
-    private static Map<String, Supplier<?>> storageLists(PersistentVolumeController claims) {
+    /**
+     * {@code /persistentvolumes} and {@code /persistentvolumeclaims} (the objects with Skiff's own status), and
+     * {@code /events} ({@code ?pod=NAMESPACE/NAME} for one pod's).
+     */
+    private Map<String, Endpoint> readOnlyLists(PersistentVolumeController claims) {
         return Map.of(
-                "/persistentvolumes", () -> new PersistentVolumeList("v1", new ArrayList<>(claims.persistentVolumes()),
-                        "PersistentVolumeList", new ListMeta()),
-                "/persistentvolumeclaims", () -> new PersistentVolumeClaimList("v1",
-                        new ArrayList<>(claims.persistentVolumeClaims()), "PersistentVolumeClaimList", new ListMeta()));
+                "/persistentvolumes", Endpoint.of(() -> new PersistentVolumeList("v1",
+                        new ArrayList<>(claims.persistentVolumes()), "PersistentVolumeList", new ListMeta())),
+                "/persistentvolumeclaims", Endpoint.of(() -> new PersistentVolumeClaimList("v1",
+                        new ArrayList<>(claims.persistentVolumeClaims()), "PersistentVolumeClaimList", new ListMeta())),
+                "/events", query -> {
+                    String pod = query.get("pod");
+                    if (pod != null && pod.split("/", -1).length != 2) {
+                        throw new Endpoint.BadRequestException("pod must be NAMESPACE/NAME, got \"" + pod + "\"");
+                    }
+                    return EventObjects.list(events.list(pod), settings.nodeName());
+                });
     }
 
     /** The read-only port is unauthenticated: on a wildcard address it binds loopback only. */

@@ -16,6 +16,9 @@ import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.PodStatusGenerator;
 import dev.skiff.kubelet.status.PodStatusRequest;
 import dev.skiff.kubelet.status.StatusManager;
+import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.events.EventTarget;
+import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.status.TerminationMessages;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodSyncer;
@@ -65,10 +68,12 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     private final PodDirs dirs;
     private final VolumeManager volumes;
     private final Clock clock;
+    private final EventRecorder events;
 
     KubeletPodSyncer(RuntimePods runtimePods, CriPodViewLoader views, KubeRuntimeManager manager, CrashLoopBackOff backoff,
                      StatusManager statuses, NodeFacts node, String runtimeName, PodManager pods, WorkQueue queue,
-                     Duration resync, PodDirs dirs, VolumeManager volumes, Clock clock) {
+                     Duration resync, PodDirs dirs, VolumeManager volumes, Clock clock, EventRecorder events) {
+        this.events = events;
         this.runtimePods = runtimePods;
         this.views = views;
         this.manager = manager;
@@ -121,6 +126,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
             return true;
         } catch (VolumeException e) {
             log.warn("pod {}: {}: {}", PodRef.of(pod), FAILED_MOUNT, e.getMessage());
+            events.warning(EventTarget.pod(pod), Reasons.FAILED_MOUNT, e.getMessage());
             PodStatus status = generate(pod, views.load(list(pod)), Map.of(), false);
             if (status.getPhase().equals("Pending")) {
                 status.setReason(FAILED_MOUNT);

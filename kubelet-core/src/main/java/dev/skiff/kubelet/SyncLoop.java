@@ -3,6 +3,8 @@ package dev.skiff.kubelet;
 import dev.skiff.kubelet.admission.AdmitResult;
 import dev.skiff.kubelet.admission.NodeInfo;
 import dev.skiff.kubelet.admission.PodAdmitter;
+import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.events.EventTarget;
 import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
 import dev.skiff.kubelet.kuberuntime.manager.PodRef;
 import dev.skiff.kubelet.pleg.GenericPleg;
@@ -56,6 +58,7 @@ final class SyncLoop implements AutoCloseable {
     private final Housekeeping housekeeping;
     private final WorkQueue queue;
     private final Clock clock;
+    private final EventRecorder events;
 
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -66,10 +69,12 @@ final class SyncLoop implements AutoCloseable {
     /**
      * @param shutdownAdmission runs after the admission predicates, as upstream's node shutdown admit handler: it
      *                          refuses new pods while the node shuts down
+     * @param events            where a rejected pod's event goes (reason and message of the admitter)
      */
     SyncLoop(PodConfig config, Collection<String> sources, GenericPleg pleg, PodManager pods, PodWorkers<Pod> workers,
              NodeInfo node, StatusManager statuses, Housekeeping housekeeping, WorkQueue queue, Clock clock,
-             Function<Pod, AdmitResult> shutdownAdmission) {
+             Function<Pod, AdmitResult> shutdownAdmission, EventRecorder events) {
+        this.events = events;
         this.shutdownAdmission = shutdownAdmission;
         this.config = config;
         this.sources = List.copyOf(sources);
@@ -242,6 +247,7 @@ final class SyncLoop implements AutoCloseable {
         }
         pods.reject(uid);
         log.warn("pod {} rejected: {}: {}", PodRef.of(pod), result.reason(), result.message());
+        events.warning(EventTarget.pod(pod), result.reason(), result.message());
         statuses.setPodStatus(pod, result.rejectedStatus(PodQos.of(pod)));
         return false;
     }

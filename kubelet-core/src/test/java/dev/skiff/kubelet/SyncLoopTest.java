@@ -1,5 +1,8 @@
 package dev.skiff.kubelet;
 
+import dev.skiff.kubelet.events.EventStore;
+import dev.skiff.kubelet.events.EventType;
+
 import dev.skiff.kubelet.admission.AdmitResult;
 import dev.skiff.cri.v1.PodSandbox;
 import dev.skiff.kubelet.admission.NodeInfo;
@@ -49,6 +52,7 @@ class SyncLoopTest {
     private final PodManager pods = new PodManager();
     private final StatusManager statuses = new StatusManager();
     private final WorkQueue queue = new WorkQueue();
+    private final EventStore events = new EventStore(Clock.systemUTC());
     private PodWorkers<Pod> workers;
     private GenericPleg pleg;
     private SyncLoop loop;
@@ -63,7 +67,7 @@ class SyncLoopTest {
         Housekeeping housekeeping = new Housekeeping(pods, workers, pleg, statuses, new CrashLoopBackOff(), podsDir,
                 new PodDirs(mountInfo), uid -> false);
         loop = new SyncLoop(config, Set.of(SOURCE), pleg, pods, workers, new NodeInfo("node1", Map.of(), 110), statuses,
-                housekeeping, queue, clock, p -> AdmitResult.admit());
+                housekeeping, queue, clock, p -> AdmitResult.admit(), events);
         loop.start();
     }
 
@@ -112,6 +116,11 @@ class SyncLoopTest {
         assertEquals("Failed", status.get().getPhase());
         assertEquals(PodAdmitter.REASON_NODE_NAME, status.get().getReason());
         assertTrue(pods.isRejected("u-other"));
+        var rejected = events.list("default/elsewhere-node1");
+        assertEquals(1, rejected.size(), rejected.toString());
+        assertEquals(EventType.WARNING, rejected.get(0).type());
+        assertEquals(PodAdmitter.REASON_NODE_NAME, rejected.get(0).reason());
+        assertEquals(status.get().getMessage(), "Pod was rejected: " + rejected.get(0).message()); // as upstream
 
         // a pod added after it is synced, so the loop is past the rejected one
         config.update(SOURCE, List.of(pod("u-other", "elsewhere", "other"), pod("u-here", "here", "node1")));

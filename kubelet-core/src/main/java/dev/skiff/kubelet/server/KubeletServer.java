@@ -2,10 +2,10 @@ package dev.skiff.kubelet.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
@@ -50,13 +50,13 @@ public final class KubeletServer implements AutoCloseable {
     private final List<Supplier<Optional<String>>> checks;
     private final Supplier<List<Pod>> pods;
     private final Supplier<List<ManifestError>> manifestErrors;
-    private final Map<String, Supplier<?>> lists;
+    private final Map<String, Endpoint> lists;
     private final Object inFlightLock = new Object();
     private int inFlight;
     private final InetSocketAddress address;
 
     private KubeletServer(HttpServer server, List<Supplier<Optional<String>>> checks, Supplier<List<Pod>> pods,
-                          Supplier<List<ManifestError>> manifestErrors, Map<String, Supplier<?>> lists) {
+                          Supplier<List<ManifestError>> manifestErrors, Map<String, Endpoint> lists) {
         this.server = server;
         this.checks = List.copyOf(checks);
         this.pods = pods;
@@ -94,6 +94,18 @@ public final class KubeletServer implements AutoCloseable {
     public static KubeletServer start(InetSocketAddress address, List<Supplier<Optional<String>>> checks,
                                       Supplier<List<Pod>> pods, Supplier<List<ManifestError>> manifestErrors,
                                       Map<String, Supplier<?>> lists) throws IOException {
+        Map<String, Endpoint> endpoints = new java.util.HashMap<>();
+        lists.forEach((path, supplier) -> endpoints.put(path, Endpoint.of(supplier)));
+        return serve(address, checks, pods, manifestErrors, endpoints);
+    }
+
+    /**
+     * {@link #start(InetSocketAddress, List, Supplier, Supplier)} with more read-only endpoints that take query
+     * parameters (e.g. {@code /events?pod=NS/NAME}).
+     */
+    public static KubeletServer serve(InetSocketAddress address, List<Supplier<Optional<String>>> checks,
+                                      Supplier<List<Pod>> pods, Supplier<List<ManifestError>> manifestErrors,
+                                      Map<String, Endpoint> lists) throws IOException {
         // The JDK server leaves Nagle on: a keep-alive client then waits ~40 ms for each response's delayed ACK.
         // Read once, when the JDK's server config class loads, so set before the first server is created.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
@@ -153,21 +165,48 @@ public final class KubeletServer implements AutoCloseable {
         }
         switch (path) {
             case "/healthz" -> healthz(ex);
-            case "/pods" -> send(ex, 200, "application/json", json.writeValueAsString(podList(pods.get())));
-            case "/manifests/errors" -> send(ex, 200, "application/json", json.writeValueAsString(manifestErrors.get()));
-            default -> send(ex, 200, "application/json", json.writeValueAsString(lists.get(path).get()));
+            case "/pods" -> sendJson(ex, new PodList("v1", new ArrayList<>(pods.get()), "PodList", new ListMeta()));
+            case "/manifests/errors" -> sendJson(ex, manifestErrors.get());
+            default -> {
+                try {
+                    sendJson(ex, lists.get(path).answer(query(ex.getRequestURI().getRawQuery())));
+                } catch (Endpoint.BadRequestException e) {
+                    send(ex, 400, "text/plain; charset=utf-8", e.getMessage() + "\n");
+                }
+            }
         }
     }
 
+    /** The first value of each query parameter, decoded. */
+    static Map<String, String> query(String raw) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.putIfAbsent(k, v);
+        }
+        return out;
+    }
+
+    private void sendJson(HttpExchange ex, Object body) throws IOException {
+        Object tree = body instanceof KubernetesResourceList<?> list ? listWithItems(list) : body;
+        send(ex, 200, "application/json", json.writeValueAsString(tree));
+    }
+
     /**
-     * A v1 PodList as the API server writes it: {@code items} is always there, {@code []} when empty (the model
-     * omits empty lists, and clients index {@code .items}).
+     * A list as the API server writes it: {@code items} is always there, {@code []} when empty (the model omits
+     * empty lists, and clients index {@code .items}).
      */
-    private ObjectNode podList(List<Pod> items) {
-        ObjectNode list = json.valueToTree(new PodList("v1", List.of(), "PodList", new ListMeta()));
-        ArrayNode array = list.putArray("items");
-        items.forEach(p -> array.add(json.valueToTree(p)));
-        return list;
+    private ObjectNode listWithItems(KubernetesResourceList<?> list) {
+        ObjectNode tree = json.valueToTree(list);
+        if (!tree.has("items")) {
+            tree.putArray("items");
+        }
+        return tree;
     }
 
     private void healthz(HttpExchange ex) throws IOException {

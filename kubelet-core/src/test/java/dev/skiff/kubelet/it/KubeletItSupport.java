@@ -175,6 +175,26 @@ abstract class KubeletItSupport {
         await(what, timeout, () -> check.get() ? Optional.of(Boolean.TRUE) : Optional.empty(), detail);
     }
 
+    /**
+     * A {@code skiff} command against this kubelet's read-only port, as an operator runs it ({@code pods},
+     * {@code describe pod NAME -n NS}); its output, after asserting it exits 0.
+     */
+    String skiff(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(SkiffKubelet.LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--read-only-port", Integer.toString(kubelet.readOnlyPort())));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("skiff " + String.join(" ", args) + " did not finish: " + out);
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("skiff " + String.join(" ", args) + " exited " + p.exitValue() + ": " + out);
+        }
+        return out;
+    }
+
     /** Polls until Docker has no running container of the pod. */
     void awaitNothingRunning(String podUid, Duration timeout) throws InterruptedException {
         awaitTrue("no Docker container of pod " + podUid + " running", timeout,

@@ -135,22 +135,12 @@ class StaticPodLifecycleIT extends KubeletItSupport {
         assertTrue(PodDocker.runningIds(uid).size() >= 2, "the container should still run during its grace period: "
                 + describe(PodDocker.all(uid)));
 
-        String table = skiffPods();
+        String table = skiff("pods");
         assertTrue(table.lines().anyMatch(l -> l.startsWith(kubelet.podName("slow") + " ") && l.contains("Terminating")),
                 "skiff pods should show the pod Terminating:\n" + table);
 
         kubelet.awaitPodGone("slow", Duration.ofSeconds(60));
         awaitNothingRunning(uid, Duration.ofSeconds(20));
-    }
-
-    /** {@code skiff pods} against this kubelet, as an operator runs it. */
-    private String skiffPods() throws Exception {
-        Process p = new ProcessBuilder(SkiffKubelet.LAUNCHER.toString(), "pods",
-                "--read-only-port", Integer.toString(kubelet.readOnlyPort())).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "skiff pods did not finish");
-        assertEquals(0, p.exitValue(), out);
-        return out;
     }
 
     private void assertLabels(Container c, String podName, String uid, String type) {

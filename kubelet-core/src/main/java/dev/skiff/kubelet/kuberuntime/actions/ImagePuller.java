@@ -5,6 +5,10 @@ import dev.skiff.cri.v1.ImageSpec;
 import dev.skiff.cri.v1.ImageStatusRequest;
 import dev.skiff.cri.v1.ImageStatusResponse;
 import dev.skiff.cri.v1.PullImageRequest;
+import dev.skiff.kubelet.config.GoDuration;
+import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.events.EventTarget;
+import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -22,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Upstream's image manager (EnsureImageExists): makes sure a container's image is present per its pull policy
  * and says why not when it is not. Failed pulls back off per pod and image (10 s doubling to 300 s, the
  * kubelet's constants); while backing off the answer is ImagePullBackOff without asking the runtime. With
- * serialized pulls (the kubelet's default, serializeImagePulls=true) one pull runs at a time. Thread-safe.
+ * serialized pulls (the kubelet's default, serializeImagePulls=true) one pull runs at a time. Records upstream's
+ * image events (Pulling, Pulled, Failed, BackOff, ErrImageNeverPull, InspectFailed) on the container. Thread-safe.
  */
 public final class ImagePuller {
     private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
@@ -34,6 +39,7 @@ public final class ImagePuller {
     private final boolean serialize;
     private final Duration lockTimeout;
     private final ReentrantLock pullLock = new ReentrantLock(true);
+    private final EventRecorder events;
 
     /** Serialized pulls, the kubelet's back-off constants, the system clock. */
     public ImagePuller() {
@@ -48,22 +54,31 @@ public final class ImagePuller {
      * @param lockTimeout how long a pull waits for the running one before giving up with ErrImagePull
      */
     public ImagePuller(CrashLoopBackOff backoff, Clock clock, boolean serialize, Duration lockTimeout) {
+        this(backoff, clock, serialize, lockTimeout, EventRecorder.NONE);
+    }
+
+    /** As {@link #ImagePuller(CrashLoopBackOff, Clock, boolean, Duration)}, recording image events to {@code events}. */
+    public ImagePuller(CrashLoopBackOff backoff, Clock clock, boolean serialize, Duration lockTimeout,
+                       EventRecorder events) {
         this.backoff = backoff;
         this.clock = clock;
         this.serialize = serialize;
         this.lockTimeout = lockTimeout;
+        this.events = events;
     }
 
     /** The image ref to create {@code container} from, or the waiting reason and message when there is none. */
     public EnsureResult ensure(Pod pod, Container container, ImageService images) {
         String podRef = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
         String uid = pod.getMetadata().getUid();
+        EventTarget ref = EventTarget.container(pod, container.getName());
         String image;
         try {
             image = ImageNames.withDefaultTag(container.getImage());
         } catch (ImageNames.InvalidImageNameException e) {
             String msg = "Failed to apply default image tag \"" + container.getImage() + "\": " + e.getMessage();
             log.warn("pod {} ({}) container {}: {}", podRef, uid, container.getName(), msg);
+            events.warning(ref, Reasons.INSPECT_FAILED, msg);
             return EnsureResult.failed(EnsureResult.INVALID_IMAGE_NAME, msg);
         }
         ImageSpec spec = ImageSpec.newBuilder().setImage(image).build();
@@ -74,38 +89,54 @@ public final class ImagePuller {
         } catch (RuntimeException e) {
             String msg = "Failed to inspect image \"" + image + "\": " + goError(e);
             log.warn("pod {} ({}) container {}: {}", podRef, uid, container.getName(), msg);
+            events.warning(ref, Reasons.INSPECT_FAILED, msg);
             return EnsureResult.failed(EnsureResult.IMAGE_INSPECT_ERROR, msg);
         }
         if (!shouldPull(pullPolicy(container), !present.isEmpty())) {
             if (!present.isEmpty()) {
-                return EnsureResult.ok(present, "Container image \"" + image + "\" already present on machine");
+                String msg = "Container image \"" + container.getImage() + "\" already present on machine";
+                events.normal(ref, Reasons.PULLED, msg);
+                return EnsureResult.ok(present, msg);
             }
-            return EnsureResult.failed(EnsureResult.ERR_IMAGE_NEVER_PULL,
-                    "Container image \"" + image + "\" is not present with pull policy of Never");
+            String msg = "Container image \"" + container.getImage() + "\" is not present with pull policy of Never";
+            events.warning(ref, Reasons.ERR_IMAGE_NEVER_PULL, msg);
+            return EnsureResult.failed(EnsureResult.ERR_IMAGE_NEVER_PULL, msg);
         }
         String key = uid + "_" + image;
         if (backoff.isInBackOffSince(key, clock.instant())) {
-            return EnsureResult.failed(EnsureResult.IMAGE_PULL_BACK_OFF, "Back-off pulling image \"" + image + "\"");
+            String msg = "Back-off pulling image \"" + container.getImage() + "\"";
+            events.normal(ref, Reasons.BACK_OFF, msg);
+            return EnsureResult.failed(EnsureResult.IMAGE_PULL_BACK_OFF, msg);
         }
+        events.normal(ref, Reasons.PULLING, "Pulling image \"" + container.getImage() + "\"");
         Instant start = clock.instant();
         try {
-            String ref = pull(images, spec);
+            Pulled pulled = pull(images, spec);
             Duration took = Duration.between(start, clock.instant());
-            log.info("pulled image \"{}\" as {} in {} ms for pod {} ({})", image, ref, took.toMillis(), podRef, uid);
+            log.info("pulled image \"{}\" as {} in {} ms for pod {} ({})", image, pulled.ref(), took.toMillis(), podRef, uid);
             backoff.gc();
-            return EnsureResult.ok(ref, "Successfully pulled image \"" + image + "\"");
+            String msg = "Successfully pulled image \"" + container.getImage() + "\" in "
+                    + GoDuration.format(pulled.took().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) + " ("
+                    + GoDuration.format(took.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) + " including waiting)";
+            events.normal(ref, Reasons.PULLED, msg);
+            return EnsureResult.ok(pulled.ref(), msg);
         } catch (RuntimeException e) {
             Duration next = backoff.next(key, clock.instant());
             String msg = goError(e);
             log.warn("failed to pull image \"{}\" for pod {} ({}), backing off {}: {}", image, podRef, uid,
                     next.toSeconds() + "s", msg);
+            events.warning(ref, Reasons.FAILED, "Failed to pull image \"" + container.getImage() + "\": " + msg);
             return EnsureResult.failed(EnsureResult.ERR_IMAGE_PULL, msg);
         }
     }
 
-    private String pull(ImageService images, ImageSpec spec) {
+    /** A pull's image ref and how long the pull itself took (without waiting for the pull before it). */
+    private record Pulled(String ref, Duration took) {
+    }
+
+    private Pulled pull(ImageService images, ImageSpec spec) {
         if (!serialize) {
-            return images.pullImage(PullImageRequest.newBuilder().setImage(spec).build()).getImageRef();
+            return timedPull(images, spec);
         }
         try {
             if (!pullLock.tryLock(lockTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -117,10 +148,16 @@ public final class ImagePuller {
             throw new IllegalStateException("pull of image " + spec.getImage() + " interrupted", e);
         }
         try {
-            return images.pullImage(PullImageRequest.newBuilder().setImage(spec).build()).getImageRef();
+            return timedPull(images, spec);
         } finally {
             pullLock.unlock();
         }
+    }
+
+    private Pulled timedPull(ImageService images, ImageSpec spec) {
+        Instant start = clock.instant();
+        String ref = images.pullImage(PullImageRequest.newBuilder().setImage(spec).build()).getImageRef();
+        return new Pulled(ref, Duration.between(start, clock.instant()));
     }
 
     /** The pull policy, defaulted as the API server does when missing: Always for :latest or no tag. */

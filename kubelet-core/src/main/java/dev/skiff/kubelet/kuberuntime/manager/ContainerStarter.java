@@ -4,6 +4,9 @@ import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.v1.ContainerConfig;
 import dev.skiff.cri.v1.CreateContainerRequest;
 import dev.skiff.cri.v1.StartContainerRequest;
+import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.events.EventTarget;
+import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.kuberuntime.ContainerConfigFactory;
 import dev.skiff.kubelet.kuberuntime.CreateConfigException;
 import dev.skiff.kubelet.kuberuntime.actions.EnsureResult;
@@ -26,7 +29,8 @@ import java.util.function.Function;
 /**
  * Upstream startContainer: image, config, CreateContainer, StartContainer. A step that fails leaves the
  * container waiting with upstream's reason (ErrImagePull…, CreateContainerConfigError, CreateContainerError,
- * RunContainerError), for the pod status; the pod's other containers are not held back by it.
+ * RunContainerError), for the pod status; the pod's other containers are not held back by it. Records upstream's
+ * events: Created, Started, and Failed ({@code Error: …}) for a step that fails.
  */
 public final class ContainerStarter {
     static final String CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError";
@@ -40,10 +44,12 @@ public final class ContainerStarter {
     private final CrashLoopBackOff backoff;
     private final Function<String, Map<String, MountedVolume>> volumes;
     private final Clock clock;
+    private final EventRecorder events;
 
     /** @param volumes pod uid → its set-up volumes by name (the volume manager's mountedVolumes) */
     public ContainerStarter(CriRuntime cri, ImagePuller images, ContainerConfigFactory configs, CrashLoopBackOff backoff,
-                            Function<String, Map<String, MountedVolume>> volumes, Clock clock) {
+                            Function<String, Map<String, MountedVolume>> volumes, Clock clock, EventRecorder events) {
+        this.events = events;
         this.cri = cri;
         this.images = images;
         this.configs = configs;
@@ -68,8 +74,10 @@ public final class ContainerStarter {
         Container spec = c.init() ? pod.getSpec().getInitContainers().get(c.index())
                 : pod.getSpec().getContainers().get(c.index());
         String podRef = PodRef.of(pod);
+        EventTarget ref = EventTarget.container(pod, spec.getName());
         EnsureResult image = images.ensure(pod, spec, cri.images());
         if (!image.ok()) {
+            events.warning(ref, Reasons.FAILED, "Error: " + image.reason());
             return Started.waiting(new ContainerWaiting(image.reason(), image.message()));
         }
         // the restart counts against the back-off as soon as it is attempted, as upstream's doBackOff
@@ -80,6 +88,7 @@ public final class ContainerStarter {
                     sandbox.podIps(), volumes.apply(pod.getMetadata().getUid()), Optional.empty(), ""));
         } catch (CreateConfigException e) {
             log.warn("pod {} container {}: cannot make its config: {}", podRef, spec.getName(), e.getMessage());
+            events.warning(ref, Reasons.FAILED, "Error: " + e.getMessage());
             return Started.waiting(new ContainerWaiting(CREATE_CONTAINER_CONFIG_ERROR, e.getMessage()));
         }
         String id;
@@ -89,15 +98,19 @@ public final class ContainerStarter {
         } catch (RuntimeException e) {
             String msg = ImagePuller.goError(e);
             log.warn("pod {} container {}: CreateContainer failed: {}", podRef, spec.getName(), msg);
+            events.warning(ref, Reasons.FAILED, "Error: " + msg);
             return new Started(Optional.empty(), Optional.of(new ContainerWaiting(CREATE_CONTAINER_ERROR, msg)), false);
         }
+        events.normal(ref, Reasons.CREATED, "Created container " + spec.getName());
         try {
             cri.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         } catch (RuntimeException e) {
             String msg = ImagePuller.goError(e);
             log.warn("pod {} container {} ({}): StartContainer failed: {}", podRef, spec.getName(), Ids.shortId(id), msg);
+            events.warning(ref, Reasons.FAILED, "Error: " + msg);
             return new Started(Optional.of(id), Optional.of(new ContainerWaiting(RUN_CONTAINER_ERROR, msg)), true);
         }
+        events.normal(ref, Reasons.STARTED, "Started container " + spec.getName());
         log.info("pod {} container {} started ({}): {}, restartCount {}", podRef, spec.getName(), Ids.shortId(id),
                 c.reason(), c.restartCount());
         return new Started(Optional.of(id), Optional.empty(), true);

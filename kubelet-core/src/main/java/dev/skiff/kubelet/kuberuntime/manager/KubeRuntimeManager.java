@@ -1,6 +1,11 @@
 package dev.skiff.kubelet.kuberuntime.manager;
 
+import dev.skiff.cri.v1.Container;
+import dev.skiff.cri.v1.ContainerState;
 import dev.skiff.cri.v1.PodSandbox;
+import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.events.EventTarget;
+import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.kuberuntime.actions.PodActions;
 import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
 import dev.skiff.kubelet.kuberuntime.manager.PodKiller.KillException;
@@ -23,7 +28,8 @@ import java.util.Optional;
 /**
  * Carries out a pod's {@link PodActions} in upstream's order (kuberuntime SyncPod): kill the pod or the
  * containers to replace, create the sandbox, start the next init container, start the app containers. Also kills
- * and removes whole pods for the pod workers.
+ * and removes whole pods for the pod workers. Records upstream's pod events: Killing, SandboxChanged,
+ * FailedCreatePodSandBox, and BackOff for a container waiting out its crash-loop back-off.
  */
 public final class KubeRuntimeManager {
     private static final Logger log = LoggerFactory.getLogger(KubeRuntimeManager.class);
@@ -32,8 +38,11 @@ public final class KubeRuntimeManager {
     private final ContainerStarter containers;
     private final PodKiller killer;
     private final ContainerGc gc;
+    private final EventRecorder events;
 
-    public KubeRuntimeManager(SandboxStarter sandboxes, ContainerStarter containers, PodKiller killer, ContainerGc gc) {
+    public KubeRuntimeManager(SandboxStarter sandboxes, ContainerStarter containers, PodKiller killer, ContainerGc gc,
+                              EventRecorder events) {
+        this.events = events;
         this.sandboxes = sandboxes;
         this.containers = containers;
         this.killer = killer;
@@ -70,20 +79,33 @@ public final class KubeRuntimeManager {
             throws KillException {
         String podRef = PodRef.of(pod);
         Map<String, ContainerWaiting> waiting = new LinkedHashMap<>();
-        actions.waiting().forEach((name, w) -> waiting.put(name, new ContainerWaiting(w.reason(), w.message())));
+        actions.waiting().forEach((name, w) -> {
+            waiting.put(name, new ContainerWaiting(w.reason(), w.message()));
+            if (PodActions.REASON_CRASH_LOOP_BACK_OFF.equals(w.reason())) {
+                events.warning(EventTarget.container(pod, name), Reasons.BACK_OFF,
+                        "Back-off restarting failed container " + name + " in pod " + formatPod(pod));
+            }
+        });
         List<String> created = new ArrayList<>();
         if (actions.isNoop()) {
             return new SyncResult(waiting, Optional.empty(), created, true);
         }
         Duration grace = gracePeriod(pod);
         boolean anything = !runtimePod.sandboxes().isEmpty() || !runtimePod.containers().isEmpty();
+        if (actions.createSandbox() && !runtimePod.sandboxes().isEmpty()) {
+            events.normal(EventTarget.pod(pod), Reasons.SANDBOX_CHANGED,
+                    "Pod sandbox changed, it will be killed and re-created.");
+        }
         if (actions.killPod() && anything) {
             log.info("pod {}: killing the pod to {}", podRef, actions.createSandbox()
                     ? "recreate its sandbox: " + actions.sandboxReason() : "stop it");
-            killer.killPod(podRef, runtimePod, grace);
+            killPod(pod, runtimePod, grace);
         } else if (!actions.containersToKill().isEmpty()) {
             Map<String, String> reasons = new LinkedHashMap<>();
-            actions.containersToKill().forEach((id, k) -> reasons.put(id, k.message()));
+            actions.containersToKill().forEach((id, k) -> {
+                reasons.put(id, k.message());
+                events.normal(EventTarget.container(pod, k.name()), Reasons.KILLING, k.message());
+            });
             killer.stopContainers(podRef, reasons, grace);
         }
         if (actions.killPod() && !actions.createSandbox()) {
@@ -97,6 +119,7 @@ public final class KubeRuntimeManager {
                     : existing(pod, runtimePod, view, actions.sandboxId());
         } catch (SandboxException e) {
             log.warn("pod {}: {}", podRef, e.getMessage());
+            events.warning(EventTarget.pod(pod), Reasons.FAILED_CREATE_POD_SANDBOX, e.getMessage());
             for (ContainerToStart c : starts(actions)) {
                 waiting.put(c.name(), new ContainerWaiting(ContainerWaiting.CONTAINER_CREATING, e.getMessage()));
             }
@@ -123,7 +146,19 @@ public final class KubeRuntimeManager {
 
     /** Stops every container and sandbox of the pod within {@code grace}. */
     public void killPod(Pod pod, RuntimePod runtimePod, Duration grace) throws KillException {
+        for (Container c : runtimePod.containers()) {
+            if (c.getState() != ContainerState.CONTAINER_EXITED) {
+                String name = c.getMetadata().getName();
+                events.normal(EventTarget.container(pod, name), Reasons.KILLING, "Stopping container " + name);
+            }
+        }
         killer.killPod(PodRef.of(pod), runtimePod, grace);
+    }
+
+    /** Upstream format.Pod: {@code name_namespace(uid)}. */
+    static String formatPod(Pod pod) {
+        var m = pod.getMetadata();
+        return m.getName() + "_" + m.getNamespace() + "(" + m.getUid() + ")";
     }
 
     /** Removes the dead instances the pod no longer needs. */
