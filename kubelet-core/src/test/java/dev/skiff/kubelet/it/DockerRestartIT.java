@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +44,7 @@ class DockerRestartIT extends VolumeItSupport {
 
     @BeforeAll
     static void privateDockerd() throws Exception {
-        PrivateDockerd.unavailableReason().ifPresent(r -> Assumptions.abort("no private dockerd: " + r));
+        PrivateDockerd.requireAvailable();
         dockerd = PrivateDockerd.start(Files.createTempDirectory(Path.of("/tmp"), "skiff-dr-"));
         dockerd.importBusybox(image);
     }

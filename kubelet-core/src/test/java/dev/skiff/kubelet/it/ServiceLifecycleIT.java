@@ -16,7 +16,6 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Skiff as systemd runs it (Type=notify, WatchdogSec): started while its Docker Engine is down, it waits and says why
@@ -29,8 +28,7 @@ class ServiceLifecycleIT {
 
     @Test
     void waitsForDockerThenReadyWatchdogAndStoppingLeavesThePodRunning() throws Exception {
-        Optional<String> unavailable = PrivateDockerd.unavailableReason();
-        assumeTrue(unavailable.isEmpty(), () -> "needs a dockerd of its own: " + unavailable.orElse(""));
+        PrivateDockerd.requireAvailable();
         Path work = Files.createTempDirectory(Path.of("/tmp"), "svc-");
         String notifyAddress = "@skiff-it-" + UUID.randomUUID();
         PrivateDockerd docker = null;

@@ -149,8 +149,8 @@ class PersistentClaimPluginIT {
 
     @Test
     void anXfsVolumeIsFormattedAsXfs() throws Exception {
-        Assumptions.assumeTrue(Mkfs.xfsAvailable(), "mkfs.xfs is not installed (hack/install-host-deps.sh: xfsprogs)");
-        Assumptions.assumeTrue(KernelFilesystems.listed("xfs"), "this kernel has no xfs");
+        assertTrue(Mkfs.xfsAvailable(), "mkfs.xfs is not installed: hack/install-host-deps.sh installs xfsprogs");
+        Assumptions.assumeTrue(KernelFilesystems.listed("xfs"), "this kernel has no xfs filesystem (/proc/filesystems)");
         Path file = backingFile("pv-xfs.img");
         SparseFiles.create(file, 320L << 20); // mkfs.xfs wants 300 MB at least
         claims.bind(NS, "x", localPv("pv-xfs", file, "xfs"));
