@@ -137,7 +137,7 @@ class DockerImageServiceIT {
             } catch (Exception e) {
                 return false;
             }
-        }, Duration.ofSeconds(20));
+        }, Duration.ofSeconds(60));
 
         String busybox = TestImages.busybox(docker);
         String id = docker.inspectImageCmd(busybox).exec().getId();

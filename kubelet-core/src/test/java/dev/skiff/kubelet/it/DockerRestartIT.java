@@ -167,7 +167,7 @@ class DockerRestartIT extends VolumeItSupport {
         }
         Path alwaysLog = kubelet.podLogsDir().resolve(ns + "_" + kubelet.podName("always") + "_" + uid(after.get("always")))
                 .resolve("c").resolve(status(after.get("always"), "c").getRestartCount() + ".log");
-        awaitTrue("the new instance's log fills", Duration.ofSeconds(10),
+        awaitTrue("the new instance's log fills", Duration.ofSeconds(60),
                 () -> readOrEmpty(alwaysLog).contains(" stdout F tick"), () -> readOrEmpty(alwaysLog));
         // volumes: the emptyDir's file, and the very same tmpfs with its file
         assertEquals("on-disk", execOk(dockerId(after.get("always"), "c"), "cat /data/marker"));

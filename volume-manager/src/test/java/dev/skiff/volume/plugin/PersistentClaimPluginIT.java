@@ -364,7 +364,7 @@ class PersistentClaimPluginIT {
     }
 
     private void awaitDetached(Path file) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (loops.find(file).isPresent() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
