@@ -81,6 +81,24 @@ def labels(pairs):
     return out
 
 
+def scoped(f, a):
+    """A list command's --id, --pod and --label flags into its filter (pod sandbox, container or stats)."""
+    f.label_selector.update(labels(a.label))
+    if a.id:
+        f.id = a.id
+    if getattr(a, "pod", None):
+        f.pod_sandbox_id = a.pod
+    return f
+
+
+def each(c, a, method, request, response_type, done="%s"):
+    """One call per id given, a line printed for each done, as crictl's start/stop/rm commands do."""
+    for i in a.ids:
+        c.call(RUNTIME + method, request(i), response_type)
+        print(done % i)
+    return 0
+
+
 def load(path, message):
     with open(path, encoding="utf-8") as f:
         return json_format.Parse(f.read(), message)
@@ -93,6 +111,17 @@ def to_json(message):
 
 def short(ident, full):
     return ident if full else ident[:TRUNC]
+
+
+def listing(a, items, header, row):
+    """As crictl lists: --name keeps the items whose name contains it; -q prints their ids, else a table."""
+    items = [x for x in items if not a.name or a.name in x.metadata.name]
+    if a.quiet:
+        for x in items:
+            print(x.id)
+        return 0
+    table([header] + [row(x) for x in items])
+    return 0
 
 
 def table(rows):
@@ -160,23 +189,13 @@ def runp(c, a):
 
 
 def pods(c, a):
-    f = cri.PodSandboxFilter(label_selector=labels(a.label))
-    if a.id:
-        f.id = a.id
+    f = scoped(cri.PodSandboxFilter(), a)
     if a.state:
         f.state.state = {"ready": cri.SANDBOX_READY, "notready": cri.SANDBOX_NOTREADY}[a.state.lower()]
     items = c.call(RUNTIME + "ListPodSandbox", cri.ListPodSandboxRequest(filter=f), cri.ListPodSandboxResponse).items
-    items = [p for p in items if not a.name or a.name in p.metadata.name]
-    if a.quiet:
-        for p in items:
-            print(p.id)
-        return 0
-    rows = [("POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT")]
-    for p in items:
-        rows.append((short(p.id, a.no_trunc), p.created_at, SANDBOX_STATES.get(p.state, "Unknown"),
-                     p.metadata.name, p.metadata.namespace, p.metadata.attempt))
-    table(rows)
-    return 0
+    return listing(a, items, ("POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT"),
+                   lambda p: (short(p.id, a.no_trunc), p.created_at, SANDBOX_STATES.get(p.state, "Unknown"),
+                              p.metadata.name, p.metadata.namespace, p.metadata.attempt))
 
 
 def inspectp(c, a):
@@ -186,17 +205,13 @@ def inspectp(c, a):
 
 
 def stopp(c, a):
-    for i in a.ids:
-        c.call(RUNTIME + "StopPodSandbox", cri.StopPodSandboxRequest(pod_sandbox_id=i), cri.StopPodSandboxResponse)
-        print("Stopped sandbox %s" % i)
-    return 0
+    return each(c, a, "StopPodSandbox", lambda i: cri.StopPodSandboxRequest(pod_sandbox_id=i),
+                cri.StopPodSandboxResponse, "Stopped sandbox %s")
 
 
 def rmp(c, a):
-    for i in a.ids:
-        c.call(RUNTIME + "RemovePodSandbox", cri.RemovePodSandboxRequest(pod_sandbox_id=i), cri.RemovePodSandboxResponse)
-        print("Removed sandbox %s" % i)
-    return 0
+    return each(c, a, "RemovePodSandbox", lambda i: cri.RemovePodSandboxRequest(pod_sandbox_id=i),
+                cri.RemovePodSandboxResponse, "Removed sandbox %s")
 
 
 def create(c, a):
@@ -207,35 +222,21 @@ def create(c, a):
 
 
 def start(c, a):
-    for i in a.ids:
-        c.call(RUNTIME + "StartContainer", cri.StartContainerRequest(container_id=i), cri.StartContainerResponse)
-        print(i)
-    return 0
+    return each(c, a, "StartContainer", lambda i: cri.StartContainerRequest(container_id=i), cri.StartContainerResponse)
 
 
 def ps(c, a):
-    f = cri.ContainerFilter(label_selector=labels(a.label))
-    if a.id:
-        f.id = a.id
-    if a.pod:
-        f.pod_sandbox_id = a.pod
+    f = scoped(cri.ContainerFilter(), a)
     if a.state:
         f.state.state = {"created": cri.CONTAINER_CREATED, "running": cri.CONTAINER_RUNNING,
                          "exited": cri.CONTAINER_EXITED, "unknown": cri.CONTAINER_UNKNOWN}[a.state.lower()]
     elif not a.all:
         f.state.state = cri.CONTAINER_RUNNING  # crictl ps shows running containers unless -a
     listed = c.call(RUNTIME + "ListContainers", cri.ListContainersRequest(filter=f), cri.ListContainersResponse).containers
-    listed = [x for x in listed if not a.name or a.name in x.metadata.name]
-    if a.quiet:
-        for x in listed:
-            print(x.id)
-        return 0
-    rows = [("CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID")]
-    for x in listed:
-        rows.append((short(x.id, a.no_trunc), x.image.image, x.created_at, CONTAINER_STATES.get(x.state, "Unknown"),
-                     x.metadata.name, x.metadata.attempt, short(x.pod_sandbox_id, a.no_trunc)))
-    table(rows)
-    return 0
+    return listing(a, listed, ("CONTAINER", "IMAGE", "CREATED", "STATE", "NAME", "ATTEMPT", "POD ID"),
+                   lambda x: (short(x.id, a.no_trunc), x.image.image, x.created_at,
+                              CONTAINER_STATES.get(x.state, "Unknown"), x.metadata.name, x.metadata.attempt,
+                              short(x.pod_sandbox_id, a.no_trunc)))
 
 
 def container_status(c, ident):
@@ -287,26 +288,16 @@ def logs(c, a):
 
 
 def stop(c, a):
-    for i in a.ids:
-        c.call(RUNTIME + "StopContainer", cri.StopContainerRequest(container_id=i, timeout=a.timeout),
-               cri.StopContainerResponse)
-        print(i)
-    return 0
+    return each(c, a, "StopContainer", lambda i: cri.StopContainerRequest(container_id=i, timeout=a.timeout),
+                cri.StopContainerResponse)
 
 
 def rm(c, a):
-    for i in a.ids:
-        c.call(RUNTIME + "RemoveContainer", cri.RemoveContainerRequest(container_id=i), cri.RemoveContainerResponse)
-        print(i)
-    return 0
+    return each(c, a, "RemoveContainer", lambda i: cri.RemoveContainerRequest(container_id=i), cri.RemoveContainerResponse)
 
 
 def stats(c, a):
-    f = cri.ContainerStatsFilter(label_selector=labels(a.label))
-    if a.id:
-        f.id = a.id
-    if a.pod:
-        f.pod_sandbox_id = a.pod
+    f = scoped(cri.ContainerStatsFilter(), a)
     print(to_json(c.call(RUNTIME + "ListContainerStats", cri.ListContainerStatsRequest(filter=f),
                          cri.ListContainerStatsResponse)))
     return 0
