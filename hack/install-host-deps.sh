@@ -27,6 +27,9 @@ need systemd          command -v systemd-inhibit       # node shutdown: systemd-
 need dbus-daemon      command -v dbus-daemon           # node shutdown IT: a private system bus
 need python3-dbus     /usr/bin/python3 -c 'import dbus' # node shutdown IT: a fake logind on that bus
 need python3-gi       /usr/bin/python3 -c 'from gi.repository import GLib' # ... and its main loop
+need python3-grpcio   /usr/bin/python3 -c 'import grpc'  # CRI interop IT: an independent CRI client (crictl is not in Debian)
+need python3-protobuf /usr/bin/python3 -c 'import google.protobuf' # ... its messages
+need protobuf-compiler command -v protoc                # ... compiled from proto/ at test time
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -20,16 +20,21 @@ public final class DockerCriRuntime implements CriRuntime {
     private final DockerRuntimeService runtime;
     private final DockerImageService images;
 
-    private DockerCriRuntime(DockerClient docker, DockerShimConfig config) {
+    private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName) {
         this.docker = docker;
         this.logs = new ContainerLogs(docker);
-        this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage()), logs,
-                new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
+        this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
+                logs, new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
         this.images = new DockerImageService(docker);
     }
 
     /** Connects to Docker (UNAVAILABLE when it does not answer) and resumes copying logs of running containers. */
     public static DockerCriRuntime connect(DockerShimConfig config) {
+        return connect(config, null);
+    }
+
+    /** As {@link #connect(DockerShimConfig)}, importing our pause image under {@code ownPauseName} (null: the default). */
+    static DockerCriRuntime connect(DockerShimConfig config, String ownPauseName) {
         DockerClient docker = DockerEndpoint.connect(config.dockerEndpoint());
         try {
             docker.pingCmd().exec();
@@ -37,7 +42,7 @@ public final class DockerCriRuntime implements CriRuntime {
             closeQuietly(docker);
             throw CriErrors.unavailable("Docker Engine at %s does not answer: %s", config.dockerEndpoint(), DockerErrors.dockerMessage(e));
         }
-        DockerCriRuntime runtime = new DockerCriRuntime(docker, config);
+        DockerCriRuntime runtime = new DockerCriRuntime(docker, config, ownPauseName);
         runtime.runtime.resumeLogs();
         log.info("Docker CRI runtime connected to {}", config.dockerEndpoint());
         return runtime;

@@ -36,17 +36,25 @@ public final class PauseImage {
 
     private final DockerClient docker;
     private final String override;
+    /** The name our own image is imported under; null for {@link #defaultImage()}. */
+    private final String ownName;
     private volatile boolean ensured;
 
     /** @param override the configured infra image, or null for Skiff's own */
     public PauseImage(DockerClient docker, String override) {
+        this(docker, override, null);
+    }
+
+    /** Our own image imported under {@code ownName} (tests give it a name of their own, so removing it is theirs alone). */
+    PauseImage(DockerClient docker, String override, String ownName) {
         this.docker = docker;
         this.override = override;
+        this.ownName = ownName;
     }
 
     /** The image sandboxes run: the override, or {@code skiff/pause:<version>} from this jar. */
     public String name() {
-        return override != null ? override : defaultImage();
+        return override != null ? override : ownName != null ? ownName : defaultImage();
     }
 
     /**

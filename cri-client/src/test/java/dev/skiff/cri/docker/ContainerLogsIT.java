@@ -49,7 +49,7 @@ class ContainerLogsIT {
         ContainerLogs logs = logs();
         logs.follow(id, log, false);
         awaitExit(id);
-        await("copier ends after the container exits", () -> !logs.isCopying(id), Duration.ofSeconds(20));
+        await("copier ends after the container exits", () -> !logs.isCopying(id), Duration.ofSeconds(60));
 
         List<CriLogLine> records = records(log);
         List<CriLogLine> out = records.stream().filter(r -> r.stream().equals("stdout")).toList();
@@ -88,14 +88,14 @@ class ContainerLogsIT {
         Path log = dir.resolve("0.log");
         ContainerLogs first = logs();
         first.follow(id, log, false);
-        await("some lines copied", () -> lineCount(log) > 20, Duration.ofSeconds(20));
+        await("some lines copied", () -> lineCount(log) > 20, Duration.ofSeconds(60));
         first.close(); // the shim stops while the container keeps printing
         assertFalse(first.isCopying(id));
         Thread.sleep(700);
         ContainerLogs second = logs();
         second.follow(id, log, false);
         awaitExit(id);
-        await("copier ends", () -> !second.isCopying(id), Duration.ofSeconds(20));
+        await("copier ends", () -> !second.isCopying(id), Duration.ofSeconds(60));
 
         List<String> expected = IntStream.range(0, n).mapToObj(k -> "line-" + k).toList();
         assertEquals(expected, records(log).stream().map(CriLogLine::text).toList());
@@ -103,7 +103,7 @@ class ContainerLogsIT {
         // Following an exited container whose file is complete adds nothing.
         ContainerLogs third = logs();
         third.follow(id, log, false);
-        await("copier ends", () -> !third.isCopying(id), Duration.ofSeconds(20));
+        await("copier ends", () -> !third.isCopying(id), Duration.ofSeconds(60));
         assertEquals(expected, records(log).stream().map(CriLogLine::text).toList());
     }
 
@@ -115,12 +115,12 @@ class ContainerLogsIT {
         ContainerLogs logs = logs();
         logs.follow(id, log, false);
         assertTrue(threadNames().contains("log-copier-" + id.substring(0, 12)));
-        await("some lines copied", () -> lineCount(log) > 20, Duration.ofSeconds(20));
+        await("some lines copied", () -> lineCount(log) > 20, Duration.ofSeconds(60));
         Path rotated = dir.resolve("0.log.20240101-000000");
         Files.move(log, rotated);
         logs.reopen(id);
         awaitExit(id);
-        await("copier ends", () -> !logs.isCopying(id), Duration.ofSeconds(20));
+        await("copier ends", () -> !logs.isCopying(id), Duration.ofSeconds(60));
 
         List<String> before = records(rotated).stream().map(CriLogLine::text).toList();
         List<String> after = records(log).stream().map(CriLogLine::text).toList();
@@ -137,7 +137,7 @@ class ContainerLogsIT {
         ContainerLogs logs = logs();
         logs.follow(id, log, false);
         logs.follow(id, log, false); // idempotent
-        await("some lines copied", () -> lineCount(log) > 2, Duration.ofSeconds(20));
+        await("some lines copied", () -> lineCount(log) > 2, Duration.ofSeconds(60));
         assertEquals(1, threadNames().stream().filter(t -> t.equals("log-copier-" + id.substring(0, 12))).count());
         logs.forget(id);
         logs.forget(id);
@@ -175,7 +175,7 @@ class ContainerLogsIT {
         ContainerLogs logs = logs();
         logs.follow(id, log, true);
         awaitExit(id);
-        await("copier ends", () -> !logs.isCopying(id), Duration.ofSeconds(20));
+        await("copier ends", () -> !logs.isCopying(id), Duration.ofSeconds(60));
         List<CriLogLine> records = records(log);
         assertEquals(List.of("tty1", "tty2", "tty3"), records.stream().map(CriLogLine::text).toList());
         assertEquals(List.of(false, false, true), records.stream().map(CriLogLine::partial).toList());

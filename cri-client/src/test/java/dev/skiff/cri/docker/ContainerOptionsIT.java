@@ -78,7 +78,7 @@ class ContainerOptionsIT {
             } catch (java.io.IOException e) {
                 return false;
             }
-        }, Duration.ofSeconds(10));
+        }, Duration.ofSeconds(60));
     }
 
     @Test
@@ -106,12 +106,12 @@ class ContainerOptionsIT {
                 "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.1; done").build();
         String id = pods.start(sandboxId, sandbox, config);
         Path logFile = pods.logFile(sandbox, config);
-        await("ticks", () -> PodFixture.stdoutLines(logFile).size() >= 3, Duration.ofSeconds(10));
+        await("ticks", () -> PodFixture.stdoutLines(logFile).size() >= 3, Duration.ofSeconds(60));
 
         Path rotated = logFile.resolveSibling("0.log.1");
         Files.move(logFile, rotated);
         pods.rt().reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(id).build());
-        await("ticks in the fresh file", () -> PodFixture.stdoutLines(logFile).size() >= 3, Duration.ofSeconds(10));
+        await("ticks in the fresh file", () -> PodFixture.stdoutLines(logFile).size() >= 3, Duration.ofSeconds(60));
         int lastOld = Integer.parseInt(last(PodFixture.stdoutLines(rotated)).substring("tick-".length()));
         int firstNew = Integer.parseInt(PodFixture.stdoutLines(logFile).get(0).substring("tick-".length()));
         assertTrue(firstNew > lastOld, "the fresh file continues where the old one ended: " + lastOld + " then " + firstNew);

@@ -2,7 +2,6 @@ package dev.skiff.cri.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.skiff.cri.RuntimeService;
 import dev.skiff.cri.testing.TestDocker;
@@ -12,7 +11,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -368,25 +366,5 @@ class DockerRuntimeIT {
         assertEquals(driver.equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS,
                 rt.runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());
         assertCode(Status.Code.UNIMPLEMENTED, "Exec", () -> rt.exec(ExecRequest.getDefaultInstance()));
-    }
-
-    @Test
-    void pauseImageIsImportedWhenAbsent() {
-        String image = PauseImage.defaultImage();
-        if (TestImages.present(docker, image)) {
-            try {
-                docker.removeImageCmd(image).withForce(false).exec();
-            } catch (ConflictException e) {
-                Assumptions.abort("pause image " + image + " is used by other containers right now: " + e.getMessage());
-            }
-        }
-        assertFalse(TestImages.present(docker, image));
-        PodSandboxConfig pod = pod("pause", nsOpts(NamespaceMode.POD, NamespaceMode.POD)).build();
-        String sandboxId = runPod(pod);
-        assertTrue(TestImages.present(docker, image));
-        InspectContainerResponse sb = docker.inspectContainerCmd(sandboxId).exec();
-        assertEquals(image, sb.getConfig().getImage());
-        assertTrue(sb.getState().getRunning());
-        assertEquals(List.of("/pause"), Arrays.asList(docker.inspectImageCmd(image).exec().getConfig().getEntrypoint()));
     }
 }

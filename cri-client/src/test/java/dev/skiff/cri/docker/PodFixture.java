@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -36,7 +37,7 @@ final class PodFixture implements AutoCloseable {
     final String namespace;
     final String image;
     final Path logRoot;
-    private final DockerShimConfig config;
+    private final Supplier<DockerCriRuntime> connect;
     private final AtomicInteger counter = new AtomicInteger();
     private DockerCriRuntime cri;
 
@@ -45,11 +46,16 @@ final class PodFixture implements AutoCloseable {
     }
 
     PodFixture(String prefix, Path logRoot, DockerShimConfig config) {
+        this(prefix, logRoot, () -> DockerCriRuntime.connect(config));
+    }
+
+    /** @param connect makes the runtime, at first and on each {@link #restart()} */
+    PodFixture(String prefix, Path logRoot, Supplier<DockerCriRuntime> connect) {
         this.namespace = TestDocker.newNamespace(prefix);
         this.image = TestImages.busybox(docker);
         this.logRoot = logRoot;
-        this.config = config;
-        this.cri = DockerCriRuntime.connect(config);
+        this.connect = connect;
+        this.cri = connect.get();
     }
 
     RuntimeService rt() {
@@ -73,7 +79,7 @@ final class PodFixture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        cri = DockerCriRuntime.connect(config);
+        cri = connect.get();
     }
 
     /** A sandbox config in this fixture's namespace with a fresh uid, a log directory, a hostname and a selector label. */

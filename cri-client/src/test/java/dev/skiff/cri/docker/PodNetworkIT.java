@@ -107,7 +107,7 @@ class PodNetworkIT {
                 Thread.currentThread().interrupt();
             }
             return false;
-        }, Duration.ofSeconds(15));
+        }, Duration.ofSeconds(60));
         return body.get();
     }
 

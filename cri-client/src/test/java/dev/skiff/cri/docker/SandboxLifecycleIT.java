@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -81,11 +80,9 @@ class SandboxLifecycleIT {
         assertEquals(1, list(PodSandboxFilter.newBuilder().putAllLabelSelector(mine).setState(ready(true))).size());
         assertEquals(0, list(PodSandboxFilter.newBuilder().putAllLabelSelector(mine).setState(ready(false))).size());
 
-        long stopStart = System.nanoTime();
         rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
-        Duration stopTook = Duration.ofNanos(System.nanoTime() - stopStart);
-        assertTrue(stopTook.toMillis() < 5000, "the pause program ends at once on SIGTERM, took " + stopTook);
         assertEquals(PodSandboxState.SANDBOX_NOTREADY, pods.sandboxStatus(id).getState());
+        // 0, not 137: the pause program ended on SIGTERM, no SIGKILL after a grace was needed
         assertEquals(0, pods.docker.inspectContainerCmd(id).exec().getState().getExitCodeLong(), "pause exits 0 on SIGTERM");
         assertEquals(1, list(PodSandboxFilter.newBuilder().putAllLabelSelector(mine).setState(ready(false))).size());
         assertEquals(0, list(PodSandboxFilter.newBuilder().putAllLabelSelector(mine).setState(ready(true))).size());

@@ -149,7 +149,8 @@ class CriServerTest {
                     () -> impatient.runtime().status(StatusRequest.getDefaultInstance()));
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
-            assertTrue(tookMs >= 250 && tookMs < 5000, "deadline of 300 ms, took " + tookMs + " ms");
+            // the runtime hangs until released: without the deadline the call would not return at all
+            assertTrue(tookMs >= 250 && tookMs < 60_000, "deadline of 300 ms, took " + tookMs + " ms");
         } finally {
             runtime.statusGate.countDown();
         }
@@ -199,10 +200,12 @@ class CriServerTest {
             @Override public void onCompleted() { ended.complete(null); }
         });
         assertTrue(runtime.eventsOpened.await(5, TimeUnit.SECONDS));
-        long start = System.nanoTime();
         server.close();
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 4000, "an open stream does not hold shutdown");
-        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(ended.get(5, TimeUnit.SECONDS)).getCode());
+        // ended by the server's own close, not cancelled once the grace for running calls ran out
+        Status status = Status.fromThrowable(ended.get(60, TimeUnit.SECONDS));
+        assertEquals(Status.Code.UNAVAILABLE, status.getCode());
+        assertEquals("CRI server on unix://" + socket.toAbsolutePath().normalize() + " is shutting down",
+                status.getDescription());
     }
 
     @Test

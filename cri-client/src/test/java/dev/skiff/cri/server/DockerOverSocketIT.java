@@ -143,7 +143,7 @@ class DockerOverSocketIT {
     private static ExecSyncResponse execUntilMarker(String ctrId) throws InterruptedException {
         ExecSyncRequest req = ExecSyncRequest.newBuilder().setContainerId(ctrId)
                 .addCmd("cat").addCmd("/tmp/marker").setTimeout(10).build();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         ExecSyncResponse r;
         do {
             r = remote.runtime().execSync(req);

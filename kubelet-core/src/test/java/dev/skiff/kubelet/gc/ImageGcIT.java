@@ -17,7 +17,6 @@ import dev.skiff.cri.v1.RunPodSandboxRequest;
 import dev.skiff.cri.v1.StartContainerRequest;
 import dev.skiff.kubelet.it.PrivateDockerd;
 import dev.skiff.volume.mount.LinuxMounter;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -51,8 +50,7 @@ class ImageGcIT {
 
     @Test
     void removesUnusedImagesOldestFirstDownToTheLowThresholdAndKeepsWhatMustStay() throws Exception {
-        Assumptions.assumeTrue(PrivateDockerd.unavailableReason().isEmpty(),
-                () -> PrivateDockerd.unavailableReason().orElse(""));
+        PrivateDockerd.requireAvailable();
         Path work = Files.createTempDirectory("imagegc-it-");
         Path fs = Files.createDirectories(work.resolve("fs"));
         LinuxMounter mounter = new LinuxMounter();

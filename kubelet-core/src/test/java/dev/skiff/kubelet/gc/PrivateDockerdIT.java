@@ -1,7 +1,6 @@
 package dev.skiff.kubelet.gc;
 
 import dev.skiff.kubelet.it.PrivateDockerd;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -21,8 +20,7 @@ class PrivateDockerdIT {
 
     @Test
     void runsStopsRestartsAndLeavesNothingBehind() throws Exception {
-        Assumptions.assumeTrue(PrivateDockerd.unavailableReason().isEmpty(),
-                () -> PrivateDockerd.unavailableReason().orElse(""));
+        PrivateDockerd.requireAvailable();
         long machineDockerd = machineDockerdPid();
         Path work = Files.createTempDirectory("skpd-it-");
         String bridge;

@@ -55,7 +55,7 @@ class AdmissionIT extends KubeletItSupport {
         String uid = uid(rejected);
         Thread.sleep(2_000);
         assertEquals(0, PodDocker.all(uid).size(), "a rejected pod reached Docker: " + describe(PodDocker.all(uid)));
-        Pod later = kubelet.awaitPod(manifestName, p -> true, Duration.ofSeconds(5), "listed");
+        Pod later = kubelet.awaitPod(manifestName, p -> true, Duration.ofSeconds(60), "listed");
         assertEquals("Failed", later.getStatus().getPhase(), kubelet.toJson(later.getStatus()));
     }
 }

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ApiDataVolumesIT extends KubeletItSupport {
     /** A timestamped payload dir of the atomic writer (upstream's {@code ..2006_01_02_15_04_05.<random>}). */
     private static final Pattern TS_DIR = Pattern.compile("\\.\\.\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}\\.\\d+");
-    private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(60);
     private static final int BIG = 64 * 1024;
 
     // ---- configMap ----
@@ -117,7 +117,7 @@ class ApiDataVolumesIT extends KubeletItSupport {
                         && "FailedMount".equals(pod.getStatus().getReason())
                         && pod.getStatus().getMessage() != null
                         && pod.getStatus().getMessage().contains("configmap \"late\" not found"),
-                Duration.ofSeconds(20), "Pending with FailedMount: configmap \"late\" not found");
+                Duration.ofSeconds(60), "Pending with FailedMount: configmap \"late\" not found");
         assertTrue(pending.getStatus().getMessage().contains("\"cfg\""),
                 "the message names the volume: " + pending.getStatus().getMessage());
         assertTrue(PodDocker.containers(uid(pending)).isEmpty(), "no container before the volume is set up: "
@@ -151,7 +151,7 @@ class ApiDataVolumesIT extends KubeletItSupport {
                         && "FailedMount".equals(pod.getStatus().getReason())
                         && pod.getStatus().getMessage() != null
                         && pod.getStatus().getMessage().contains("non-existent config key"),
-                Duration.ofSeconds(20), "Pending with FailedMount: non-existent config key");
+                Duration.ofSeconds(60), "Pending with FailedMount: non-existent config key");
         assertTrue(p.getStatus().getMessage().contains("absent-key"), p.getStatus().getMessage());
         // still so a while later: no container ever created
         Thread.sleep(2_000);
@@ -182,7 +182,7 @@ class ApiDataVolumesIT extends KubeletItSupport {
         kubelet.writeManifest("pod.yaml", podYaml("atomic", spec, mounts(container("c", script), "cfg:/cfg")));
         Pod p = awaitRunning("atomic");
         String c = dockerId(p, "c");
-        awaitTrue("the container reads v1", Duration.ofSeconds(10),
+        awaitTrue("the container reads v1", Duration.ofSeconds(60),
                 () -> "1".equals(shQuiet(c, "cat /tmp/seen 2>/dev/null")), () -> shQuiet(c, "cat /tmp/seen /tmp/bad"));
 
         Path dir = volumeDir(p, "configmap", "cfg");
@@ -329,7 +329,7 @@ class ApiDataVolumesIT extends KubeletItSupport {
                         && pod.getStatus().getContainerStatuses().stream().anyMatch(s -> s.getState() != null
                         && s.getState().getWaiting() != null
                         && "CreateContainerConfigError".equals(s.getState().getWaiting().getReason())),
-                Duration.ofSeconds(20), "container waiting with CreateContainerConfigError");
+                Duration.ofSeconds(60), "container waiting with CreateContainerConfigError");
         String msg = status(p, "c").getState().getWaiting().getMessage();
         assertTrue(msg != null && msg.contains("couldn't find key nokey in ConfigMap " + ns + "/envcm2"), msg);
         assertTrue(PodDocker.containers(uid(p)).isEmpty(), describe(PodDocker.all(uid(p))));

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * refused), host-to-container mount propagation, and nothing left mounted or on disk after the pod goes.
  */
 class EmptyDirHostPathIT extends VolumeItSupport {
-    private static final Duration SHORT = Duration.ofSeconds(10);
+    private static final Duration SHORT = Duration.ofSeconds(60);
 
     @Test
     void emptyDirIsSharedBetweenContainersAndLivesInThePodVolumeDir() throws Exception {

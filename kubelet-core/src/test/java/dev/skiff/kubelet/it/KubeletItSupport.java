@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * then every Docker container of the namespace removed.
  */
 abstract class KubeletItSupport {
-    static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(90);
     static String image;
 
     String ns;

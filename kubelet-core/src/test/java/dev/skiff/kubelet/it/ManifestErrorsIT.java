@@ -76,15 +76,15 @@ class ManifestErrorsIT extends KubeletItSupport {
         Pod next = kubelet.awaitPod("keep", p -> !uid.equals(uid(p)) && allRunning(p), RUNNING_TIMEOUT,
                 "the fixed version Running");
         assertTrue(PodDocker.sh(dockerId(next, "a"), "ps").contains("sleep 3601"));
-        await("error for keep.yaml cleared", Duration.ofSeconds(10),
+        await("error for keep.yaml cleared", Duration.ofSeconds(60),
                 () -> kubelet.manifestErrors().isEmpty() ? Optional.of(true) : Optional.empty(),
                 () -> kubelet.manifestErrors().toString());
-        awaitNothingRunning(uid, Duration.ofSeconds(20));
+        awaitNothingRunning(uid, Duration.ofSeconds(60));
     }
 
     private SkiffKubelet.ManifestErrorView awaitError(String fileName) throws InterruptedException {
         Path expected = kubelet.manifestDir().resolve(fileName);
-        return await("/manifests/errors lists " + expected, Duration.ofSeconds(15),
+        return await("/manifests/errors lists " + expected, Duration.ofSeconds(60),
                 () -> kubelet.manifestErrors().stream()
                         .filter(e -> e.file() != null && Path.of(e.file()).toAbsolutePath().equals(expected))
                         .findFirst(),

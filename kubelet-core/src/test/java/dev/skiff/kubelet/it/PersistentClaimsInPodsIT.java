@@ -123,8 +123,8 @@ class PersistentClaimsInPodsIT extends VolumeItSupport {
 
     @Test
     void anXfsStorageClassGivesTheContainerAnXfsVolume() throws Exception {
-        Assumptions.assumeTrue(Mkfs.xfsAvailable(), "mkfs.xfs is not installed (hack/install-host-deps.sh: xfsprogs)");
-        Assumptions.assumeTrue(KernelFilesystems.listed("xfs"), "this kernel has no xfs");
+        assertTrue(Mkfs.xfsAvailable(), "mkfs.xfs is not installed: hack/install-host-deps.sh installs xfsprogs");
+        Assumptions.assumeTrue(KernelFilesystems.listed("xfs"), "this kernel has no xfs filesystem (/proc/filesystems)");
         String storage = storage("x", "ReadWriteOnce").replace("reclaimPolicy: Delete",
                 "reclaimPolicy: Delete\nparameters: {fsType: xfs}").replace("storage: 32Mi", "storage: 320Mi");
         kubelet.writeManifest("storage.yaml", storage);

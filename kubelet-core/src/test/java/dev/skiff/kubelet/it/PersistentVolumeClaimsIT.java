@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * and on disk. (Mounting claims into pods is the next step of the storage issue.)
  */
 class PersistentVolumeClaimsIT extends KubeletItSupport {
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     private String storage(String reclaim) {
         return """

@@ -51,8 +51,19 @@ public final class PrivateDockerd implements AutoCloseable {
     private Process process;
     private boolean closed;
 
-    /** Empty when a private dockerd can run here; otherwise the reason (the caller skips with it). */
-    public static Optional<String> unavailableReason() {
+    /**
+     * Fails, never skips, when a private dockerd cannot run here: integration tests run as root on a machine that
+     * hack/install-host-deps.sh prepared, and there it can.
+     */
+    public static void requireAvailable() {
+        unavailableReason().ifPresent(r -> {
+            throw new AssertionError("a private dockerd cannot run here: " + r
+                    + " (integration tests run as root, after hack/install-host-deps.sh)");
+        });
+    }
+
+    /** Empty when a private dockerd can run here; otherwise the reason. */
+    static Optional<String> unavailableReason() {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             return Optional.of("a private dockerd needs Linux");
         }

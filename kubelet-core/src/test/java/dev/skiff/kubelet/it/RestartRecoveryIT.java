@@ -68,7 +68,7 @@ class RestartRecoveryIT extends KubeletItSupport {
         kubelet.start();
 
         awaitNoContainers(uid(gone), Duration.ofSeconds(45));
-        awaitTrue("pod dir of the deleted pod removed", Duration.ofSeconds(15), () -> !Files.exists(goneDir),
+        awaitTrue("pod dir of the deleted pod removed", Duration.ofSeconds(60), () -> !Files.exists(goneDir),
                 kubelet::logTail);
         Pod keep2 = awaitRunning("keep");
         assertEquals(dockerId(keep, "k"), dockerId(keep2, "k"), "the other pod's container was replaced");

@@ -16,7 +16,6 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Skiff as systemd runs it (Type=notify, WatchdogSec): started while its Docker Engine is down, it waits and says why
@@ -29,8 +28,7 @@ class ServiceLifecycleIT {
 
     @Test
     void waitsForDockerThenReadyWatchdogAndStoppingLeavesThePodRunning() throws Exception {
-        Optional<String> unavailable = PrivateDockerd.unavailableReason();
-        assumeTrue(unavailable.isEmpty(), () -> "needs a dockerd of its own: " + unavailable.orElse(""));
+        PrivateDockerd.requireAvailable();
         Path work = Files.createTempDirectory(Path.of("/tmp"), "svc-");
         String notifyAddress = "@skiff-it-" + UUID.randomUUID();
         PrivateDockerd docker = null;
@@ -76,10 +74,15 @@ class ServiceLifecycleIT {
             Pod web = kubelet.awaitPod("web", KubeletItSupport::allRunning, WAIT, "Running on the private dockerd");
             String containerId = KubeletItSupport.dockerId(web, "c");
 
-            // the watchdog is fed every WATCHDOG_USEC/2 while healthy
-            List<String> window = notify.receiveFor(Duration.ofMillis(2200));
-            long pings = window.stream().filter(m -> m.equals("WATCHDOG=1")).count();
-            assertTrue(pings >= 3, "about 4 watchdog pings in 2.2 s, got " + window);
+            // the watchdog is fed again and again while healthy (its period, WATCHDOG_USEC/2, is SdWatchdogTest's;
+            // a busy machine may delay a ping, so this waits for three rather than counting them in a window)
+            List<String> window = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (window.stream().filter(m -> m.equals("WATCHDOG=1")).count() < 3 && System.nanoTime() < deadline) {
+                notify.receive(Duration.ofMillis(500)).ifPresent(window::add);
+            }
+            assertTrue(window.stream().filter(m -> m.equals("WATCHDOG=1")).count() >= 3,
+                    "three watchdog pings within 30 s, got " + window);
 
             // SIGTERM: STOPPING=1, a clean exit, the pod keeps running
             int exit = kubelet.stop();

@@ -84,7 +84,7 @@ class StaticPodLifecycleIT extends KubeletItSupport {
         assertTrue(ps.contains("sleep 3601"), ps);
 
         // the old pod: gone from /pods, none of its containers running any more
-        awaitNothingRunning(oldUid, Duration.ofSeconds(20));
+        awaitNothingRunning(oldUid, Duration.ofSeconds(60));
         for (String id : oldIds) {
             PodDocker.inspect(id).ifPresent(i -> assertFalse(Boolean.TRUE.equals(i.getState().getRunning()), id));
         }
@@ -102,11 +102,11 @@ class StaticPodLifecycleIT extends KubeletItSupport {
         assertEquals(3, PodDocker.runningIds(uid).size(), describe(PodDocker.all(uid)));
 
         kubelet.deleteManifest("web.yaml");
-        kubelet.awaitPodGone("web", Duration.ofSeconds(20));
-        awaitNothingRunning(uid, Duration.ofSeconds(20));
+        kubelet.awaitPodGone("web", Duration.ofSeconds(60));
+        awaitNothingRunning(uid, Duration.ofSeconds(60));
         // removal of the dead containers and sandbox, and of the pod dir, may wait for housekeeping / GC
         awaitNoContainers(uid, Duration.ofSeconds(75));
-        awaitTrue("pod dir " + podDir + " removed", Duration.ofSeconds(20), () -> !Files.exists(podDir),
+        awaitTrue("pod dir " + podDir + " removed", Duration.ofSeconds(60), () -> !Files.exists(podDir),
                 () -> podDir + " still exists");
         assertTrue(kubelet.pods().getItems().isEmpty(), kubelet.toJson(kubelet.pods()));
     }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with a reason in the container's waiting state while everything else keeps running.
  */
 class SubPathIT extends VolumeItSupport {
-    private static final Duration SHORT = Duration.ofSeconds(10);
+    private static final Duration SHORT = Duration.ofSeconds(60);
     private static final String CONFIG_ERROR = "CreateContainerConfigError";
 
     @Test

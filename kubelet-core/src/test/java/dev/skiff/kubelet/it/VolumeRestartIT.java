@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of a pod whose manifest went while it was down.
  */
 class VolumeRestartIT extends VolumeItSupport {
-    private static final Duration SHORT = Duration.ofSeconds(10);
+    private static final Duration SHORT = Duration.ofSeconds(60);
 
     /**
      * ConfigMap, Secret and a pod using an emptyDir, a Memory emptyDir, both objects, and subPaths of the emptyDir

@@ -101,13 +101,13 @@ class ContainerLogRotationIT {
             } catch (IOException e) {
                 return false;
             }
-        }, Duration.ofSeconds(10));
+        }, Duration.ofSeconds(60));
 
         await("container exits", () -> rt.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build())
                 .getStatus().getState() == ContainerState.CONTAINER_EXITED, Duration.ofSeconds(60));
         // Exited containers are not rotated; wait until the shim has copied the last line.
         String last = "seq-" + (LINES + TAIL - 1);
-        await("last line copied", () -> read(log).contains(last + " "), Duration.ofSeconds(20));
+        await("last line copied", () -> read(log).contains(last + " "), Duration.ofSeconds(60));
         manager.close();
 
         List<Path> rotated = rotated(log);
@@ -202,7 +202,7 @@ class ContainerLogRotationIT {
 
     /** The current log's size; between a rotation's rename and the reopen the file is briefly absent. */
     private static long sizeOnceReopened(Path log) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             try {
                 return Files.size(log);

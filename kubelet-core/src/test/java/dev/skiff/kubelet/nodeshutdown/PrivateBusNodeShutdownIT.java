@@ -22,7 +22,7 @@ import static dev.skiff.kubelet.nodeshutdown.NodeShutdownManagerTest.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The whole D-Bus path with the real busctl and systemd-inhibit, against a private dbus-daemon with a fake logind
@@ -30,8 +30,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * signal, the pods stopped in order, the lock released, a cancellation, a bus that goes away and comes back.
  */
 class PrivateBusNodeShutdownIT {
-    private static String missing;
-
     @TempDir
     Path dir;
     private PrivateLogindBus bus;
@@ -39,9 +37,11 @@ class PrivateBusNodeShutdownIT {
     private final List<String> killed = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Duration> graces = new ConcurrentHashMap<>();
 
+    /** Fails, never skips, without its tools: hack/install-host-deps.sh installs them. */
     @BeforeAll
     static void tools() {
-        missing = PrivateLogindBus.missing().orElse(null);
+        PrivateLogindBus.missing().ifPresent(m -> fail("no private D-Bus here: " + m
+                + " (hack/install-host-deps.sh installs dbus-daemon, systemd, python3-dbus and python3-gi)"));
     }
 
     @AfterEach
@@ -71,7 +71,6 @@ class PrivateBusNodeShutdownIT {
 
     @Test
     void shutdownThroughLogindStopsPodsInOrderAndReleasesTheLock() throws Exception {
-        assumeTrue(missing == null, () -> "no private D-Bus here: " + missing);
         Path dropIns = dir.resolve("logind.conf.d");
         bus = PrivateLogindBus.start(dir, Duration.ofSeconds(5), dropIns);
         manager(Duration.ofSeconds(8), Duration.ofSeconds(3),
@@ -103,7 +102,6 @@ class PrivateBusNodeShutdownIT {
 
     @Test
     void aBusThatGoesAwayIsWatchedAgainWhenItComesBack() throws Exception {
-        assumeTrue(missing == null, () -> "no private D-Bus here: " + missing);
         Path dropIns = dir.resolve("logind.conf.d");
         bus = PrivateLogindBus.start(dir, Duration.ofSeconds(30), dropIns);
         manager(Duration.ofSeconds(10), Duration.ZERO, List.of(pod("web", null, null)), dropIns);
@@ -124,7 +122,6 @@ class PrivateBusNodeShutdownIT {
 
     @Test
     void aDelayLogindKeepsShortTurnsGracefulShutdownOff() throws Exception {
-        assumeTrue(missing == null, () -> "no private D-Bus here: " + missing);
         // this logind reads its drop-ins elsewhere, so Skiff's drop-in changes nothing
         bus = PrivateLogindBus.start(dir, Duration.ofSeconds(5), dir.resolve("elsewhere"));
         manager(Duration.ofSeconds(20), Duration.ZERO, List.of(), dir.resolve("logind.conf.d"));

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An NFS export mounted with {@code mount -t nfs} (upstream's nfs plugin: the kernel client needs mount.nfs for the
@@ -44,9 +45,21 @@ final class NfsMount {
         return cmd;
     }
 
+    /** Where {@code mount.nfs} (the helper mount calls) and {@code mount} are; empty when not installed. */
+    record Tools(Optional<Path> mountNfs, Optional<Path> mount) {
+        static Tools onThisHost() {
+            return new Tools(Commands.find("mount.nfs"), Commands.find("mount"));
+        }
+    }
+
     /** Mounts the export at {@code target} unless something is mounted there already (a restart adopts it). */
     static void mount(Mounter mounter, String server, String path, Path target, List<String> options, boolean readOnly)
             throws VolumeException {
+        mount(mounter, Tools.onThisHost(), server, path, target, options, readOnly);
+    }
+
+    static void mount(Mounter mounter, Tools tools, String server, String path, Path target, List<String> options,
+                      boolean readOnly) throws VolumeException {
         if (server == null || server.isEmpty() || path == null || path.isEmpty()) {
             throw new VolumeException("nfs: server and path are required");
         }
@@ -55,12 +68,13 @@ final class NfsMount {
             if (mounter.isMountPoint(target)) {
                 return;
             }
-            if (Commands.find("mount.nfs").isEmpty()) {
+            if (tools.mountNfs().isEmpty()) {
                 throw new VolumeException("cannot mount nfs " + server + ":" + path + ": mount.nfs is not installed"
                         + " (Debian: apt-get install nfs-common)");
             }
-            Commands.Result r = Commands.run(command(Commands.require("mount"), server, path, target, options, readOnly),
-                    TIMEOUT);
+            Path mountTool = tools.mount().orElseThrow(() -> new VolumeException("cannot mount nfs " + server + ":"
+                    + path + ": mount is not installed (Debian: apt-get install mount)"));
+            Commands.Result r = Commands.run(command(mountTool, server, path, target, options, readOnly), TIMEOUT);
             if (r.exitCode() != 0) {
                 throw new VolumeException("mount -t nfs " + server + ":" + path + " failed (exit " + r.exitCode() + "): "
                         + r.output());

@@ -149,7 +149,7 @@ class BlockDevicesIT {
         String n = device.getFileName().toString();
         assertTrue(Files.exists(sysLoop(n).resolve("backing_file")));
         mounter.unmount(mnt);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (Files.exists(sysLoop(n).resolve("backing_file")) && System.nanoTime() < deadline) {
             sleep();
         }

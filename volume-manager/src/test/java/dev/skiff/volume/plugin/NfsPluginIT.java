@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * An nfs volume against a real export, named by SKIFF_TEST_NFS_EXPORT ({@code server:/path}, writable). Skipped, with
- * the reason, where the kernel has no nfs client, mount.nfs is missing or no export is given (this CI host has none).
+ * the reason, where the kernel has no nfs client, mount.nfs is missing or no export is given: the CI machine's kernel
+ * has no nfs client, so there {@link NfsMountTest} holds the way up to the kernel (the mount command it runs, its
+ * errors, adoption) instead.
  */
 class NfsPluginIT {
     @TempDir

@@ -4,9 +4,19 @@ import dev.skiff.volume.mount.Mounter;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** A mounter for pure-logic tests: nothing is ever mounted. */
+/** A mounter for pure-logic tests: nothing is ever mounted; paths given to {@link #mounted} count as mount points. */
 public final class FakeMounter implements Mounter {
+    private final Set<Path> mountPoints = ConcurrentHashMap.newKeySet();
+
+    /** Makes {@code path} a mount point for {@link #isMountPoint}, as one left by an earlier run would be. */
+    public FakeMounter mounted(Path path) {
+        mountPoints.add(path);
+        return this;
+    }
+
     @Override
     public void mount(String source, Path target, String fsType, long flags, String data) {
         throw new UnsupportedOperationException("no mounts in unit tests");
@@ -24,7 +34,7 @@ public final class FakeMounter implements Mounter {
 
     @Override
     public boolean isMountPoint(Path path) {
-        return false;
+        return mountPoints.contains(path);
     }
 
     @Override
