@@ -5,7 +5,7 @@ import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
 /** IP address literals, checked without any name lookup. */
-final class IpLiteral {
+public final class IpLiteral {
     private static final Pattern V4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern V6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
 
@@ -38,7 +38,7 @@ final class IpLiteral {
         }
     }
 
-    static boolean isIP(String s) {
+    public static boolean isIP(String s) {
         return isIPv4(s) || isIPv6(s);
     }
 }
