@@ -61,6 +61,7 @@ public final class PodValidator {
             errs.add(required("spec.containers", ""));
         }
         containers(errs, "spec.containers", spec.getContainers(), names, volumes);
+        ProbeValidator.validate(errs, spec);
         if (!isEmpty(spec.getRestartPolicy()) && !RESTART_POLICIES.contains(spec.getRestartPolicy())) {
             errs.add(notSupported("spec.restartPolicy", spec.getRestartPolicy(), RESTART_POLICIES));
         } else if (isEmpty(spec.getRestartPolicy())) {
@@ -280,11 +281,11 @@ public final class PodValidator {
         return ok;
     }
 
-    private static String required(String path, String detail) {
+    static String required(String path, String detail) {
         return path + ": Required value" + (detail.isEmpty() ? "" : ": " + detail);
     }
 
-    private static String invalid(String path, Object value, String detail) {
+    static String invalid(String path, Object value, String detail) {
         return path + ": Invalid value: " + (value instanceof String s ? quote(s) : String.valueOf(value)) + ": "
                 + detail;
     }
@@ -293,7 +294,7 @@ public final class PodValidator {
         return path + ": Duplicate value: " + quote(value);
     }
 
-    private static String notSupported(String path, String value, List<String> supported) {
+    static String notSupported(String path, String value, List<String> supported) {
         StringBuilder sb = new StringBuilder(path).append(": Unsupported value: ").append(quote(value))
                 .append(": supported values: ");
         for (int i = 0; i < supported.size(); i++) {
