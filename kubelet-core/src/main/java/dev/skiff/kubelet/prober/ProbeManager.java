@@ -60,6 +60,8 @@ public final class ProbeManager implements AutoCloseable {
     private final ResultsManager liveness = new ResultsManager();
     private final ResultsManager readiness = new ResultsManager();
     private final ResultsManager startup = new ResultsManager();
+    /** pod uid → container id → why a probe had it killed, for its lastState until the instance is gone. */
+    private final Map<String, Map<String, String>> killMessages = new ConcurrentHashMap<>();
 
     /**
      * @param runner    runs one probe
@@ -114,11 +116,32 @@ public final class ProbeManager implements AutoCloseable {
 
     public void removePod(String uid) {
         stopIf(k -> k.podUid().equals(uid));
+        killMessages.remove(uid);
+    }
+
+    /** The pod sync kills this container: keep its probe failure's message for the instance's terminated state. */
+    public void recordKill(String podUid, String containerId) {
+        failure(containerId).ifPresent(f -> killMessages.computeIfAbsent(podUid, u -> new ConcurrentHashMap<>())
+                .put(containerId, f.message()));
+    }
+
+    /**
+     * Container id → "Liveness probe failed: …" for the pod's instances a probe had killed, among {@code present}
+     * (the instances the runtime still has); the others are forgotten.
+     */
+    public Map<String, String> killMessages(String podUid, java.util.Collection<String> present) {
+        Map<String, String> m = killMessages.get(podUid);
+        if (m == null) {
+            return Map.of();
+        }
+        m.keySet().retainAll(Set.copyOf(present));
+        return Map.copyOf(m);
     }
 
     /** Upstream CleanupPods: stops the workers of pods not in {@code desired}. */
     public void cleanupPods(Set<String> desired) {
         stopIf(k -> !desired.contains(k.podUid()));
+        killMessages.keySet().retainAll(desired);
     }
 
     /**
@@ -210,9 +233,12 @@ public final class ProbeManager implements AutoCloseable {
                 runner.probe(w.type(), w.pod(), run.status(), w.container(), run.containerId())
                         .whenComplete((verdict, error) -> {
                             if (error != null) {
-                                w.errored();
-                                log.debug("pod {} container {}: {}", PodRef.of(w.pod()), w.container().getName(),
-                                        error.getMessage());
+                                Throwable e = error instanceof java.util.concurrent.CompletionException
+                                        && error.getCause() != null ? error.getCause() : error;
+                                String why = String.valueOf(e.getMessage());
+                                if (w.errored(why)) {
+                                    log.warn("pod {} container {}: {}", PodRef.of(w.pod()), w.container().getName(), why);
+                                }
                                 return;
                             }
                             w.record(run.containerId(), verdict.passed(), verdict.output())
@@ -220,7 +246,7 @@ public final class ProbeManager implements AutoCloseable {
                         });
             }
         } catch (RuntimeException e) {
-            w.errored();
+            w.errored(e.toString());
             log.warn("pod {} container {}: {} probe: {}", PodRef.of(w.pod()), w.container().getName(), w.type(),
                     e.toString());
         }

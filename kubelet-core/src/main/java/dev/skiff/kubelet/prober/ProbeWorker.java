@@ -52,6 +52,7 @@ final class ProbeWorker {
     private boolean onHold;
     private boolean inFlight;
     private boolean stopped;
+    private String lastError;
 
     ProbeWorker(Pod pod, Container container, ProbeType type, ResultsManager results) {
         this.pod = pod;
@@ -140,6 +141,7 @@ final class ProbeWorker {
      */
     synchronized Optional<ProbeResult> record(String probedId, boolean passed, String output) {
         inFlight = false;
+        lastError = null;
         if (stopped || !probedId.equals(containerId) || onHold) {
             return Optional.empty(); // stale: the container changed or the worker stopped meanwhile
         }
@@ -163,9 +165,15 @@ final class ProbeWorker {
         return Optional.of(result);
     }
 
-    /** The probe could not run: its result is thrown away, as upstream does. */
-    synchronized void errored() {
+    /**
+     * The probe could not run: its result is thrown away, as upstream does. Returns true when the reason differs
+     * from the previous run's, so a lasting error is logged once, not every period.
+     */
+    synchronized boolean errored(String why) {
         inFlight = false;
+        boolean changed = !why.equals(lastError);
+        lastError = why;
+        return changed;
     }
 
     /** Stops the worker and forgets its cached result. */

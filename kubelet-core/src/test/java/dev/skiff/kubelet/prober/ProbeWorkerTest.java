@@ -138,7 +138,7 @@ class ProbeWorkerTest {
         var s = ProbePods.running("c1", T0, true);
         assertInstanceOf(ProbeWorker.Run.class, w.decide(T0, s));
         assertInstanceOf(ProbeWorker.Wait.class, w.decide(T0.plusSeconds(10), s));
-        w.errored(); // an errored probe's result is thrown away
+        w.errored("boom"); // an errored probe's result is thrown away
         assertEquals(Optional.of(ProbeResult.FAILURE), results.get("c1"));
         assertInstanceOf(ProbeWorker.Run.class, w.decide(T0.plusSeconds(20), s));
     }
