@@ -55,18 +55,32 @@ public final class HttpProbe {
 
     private final ProbeNetwork net;
     private final String userAgent;
-    private final SslContext insecureTls;
+    private volatile SslContext insecureTls;
 
     /** @param userAgent e.g. {@code kube-probe/1.32} */
     public HttpProbe(ProbeNetwork net, String userAgent) {
         this.net = net;
         this.userAgent = userAgent;
-        try {
-            // probes check liveness, not identity: upstream sets InsecureSkipVerify
-            this.insecureTls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("cannot set up TLS for HTTPS probes: " + e.getMessage(), e);
+    }
+
+    /** Made on the first HTTPS probe: a kubelet without one never loads the TLS stack. */
+    private SslContext insecureTls() {
+        SslContext tls = insecureTls;
+        if (tls == null) {
+            synchronized (this) {
+                if (insecureTls == null) {
+                    try {
+                        // probes check liveness, not identity: upstream sets InsecureSkipVerify
+                        insecureTls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
+                                .build();
+                    } catch (SSLException e) {
+                        throw new ProbeException("cannot set up TLS for HTTPS probes: " + e.getMessage(), e);
+                    }
+                }
+                tls = insecureTls;
+            }
         }
+        return tls;
     }
 
     /** Upstream formatURL: the path (with any query) on scheme://host:port. */
@@ -150,12 +164,13 @@ public final class HttpProbe {
         String host = url.getHost() == null ? "" : url.getHost().replaceAll("^\\[|]$", "");
         int port = url.getPort() > 0 ? url.getPort() : https ? 443 : 80;
         ResponseReader reader = new ResponseReader();
+        SslContext tls = https ? insecureTls() : null;
         return net.resolve(host, port).thenCompose(address -> net.connect(address, Duration.ofNanos(left),
                 new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (https) {
-                            ch.pipeline().addLast(insecureTls.newHandler(ch.alloc(), host, port));
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, port));
                         }
                         ch.pipeline().addLast(new HttpClientCodec(), reader);
                     }
