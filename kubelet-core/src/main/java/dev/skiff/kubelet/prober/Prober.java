@@ -1,5 +1,8 @@
 package dev.skiff.kubelet.prober;
 
+import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.events.EventTarget;
+import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.kuberuntime.manager.PodRef;
 import dev.skiff.kubelet.prober.probe.ExecProbe;
 import dev.skiff.kubelet.prober.probe.GrpcProbe;
@@ -23,7 +26,9 @@ import java.util.concurrent.CompletionException;
 /**
  * Upstream's prober.go: picks the probe's handler, resolves its host (the probe's, else the pod IP) and port
  * (number or named container port), runs it with the probe's timeout, retries a probe that errored up to 3 times,
- * and turns the handler's outcome into a verdict (a warning passes).
+ * and turns the handler's outcome into a verdict (a warning passes). Every run that does not plainly pass is an
+ * event on the container, as upstream records it: Unhealthy {@code Liveness probe failed: …} or
+ * {@code … probe errored: …}, ProbeWarning {@code … probe warning: …}.
  */
 public final class Prober implements ProbeRunner {
     private static final Logger log = LoggerFactory.getLogger(Prober.class);
@@ -34,8 +39,10 @@ public final class Prober implements ProbeRunner {
     private final HttpProbe http;
     private final TcpProbe tcp;
     private final GrpcProbe grpc;
+    private final EventRecorder events;
 
-    public Prober(ExecProbe exec, HttpProbe http, TcpProbe tcp, GrpcProbe grpc) {
+    public Prober(ExecProbe exec, HttpProbe http, TcpProbe tcp, GrpcProbe grpc, EventRecorder events) {
+        this.events = events;
         this.exec = exec;
         this.http = http;
         this.tcp = tcp;
@@ -54,14 +61,20 @@ public final class Prober implements ProbeRunner {
                 Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 log.debug("pod {} container {}: {} probe errored: {}", PodRef.of(pod), container.getName(), type,
                         e.getMessage());
+                events.warning(EventTarget.container(pod, container.getName()), Reasons.UNHEALTHY,
+                        type + " probe errored: " + e.getMessage());
                 throw new ProbeException(type + " probe errored: " + e.getMessage(), e);
             }
             if (o.result() == ProbeOutcome.Result.WARNING) {
                 log.debug("pod {} container {}: {} probe warning: {}", PodRef.of(pod), container.getName(), type,
                         o.output());
+                events.warning(EventTarget.container(pod, container.getName()), Reasons.PROBE_WARNING,
+                        type + " probe warning: " + o.output());
             } else if (!o.passed()) {
                 log.debug("pod {} container {}: {} probe failed: {}", PodRef.of(pod), container.getName(), type,
                         o.output());
+                events.warning(EventTarget.container(pod, container.getName()), Reasons.UNHEALTHY,
+                        type + " probe failed: " + o.output());
             }
             return new Verdict(o.passed(), o.output());
         });

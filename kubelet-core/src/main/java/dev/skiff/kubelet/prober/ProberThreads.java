@@ -1,6 +1,7 @@
 package dev.skiff.kubelet.prober;
 
 import dev.skiff.cri.RuntimeService;
+import dev.skiff.kubelet.events.EventRecorder;
 import dev.skiff.kubelet.prober.probe.ExecProbe;
 import dev.skiff.kubelet.prober.probe.GrpcProbe;
 import dev.skiff.kubelet.prober.probe.HttpProbe;
@@ -33,7 +34,7 @@ public final class ProberThreads {
     }
 
     public static ProbeManager start(RuntimeService runtime, Function<String, Optional<PodStatus>> statuses,
-                                     Clock clock) {
+                                     EventRecorder events, Clock clock) {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("prober-"));
         scheduler.setRemoveOnCancelPolicy(true);
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(EXEC_THREADS, EXEC_THREADS, 60, TimeUnit.SECONDS,
@@ -41,7 +42,7 @@ public final class ProberThreads {
         blocking.allowCoreThreadTimeOut(true);
         ProbeNetwork net = new ProbeNetwork(blocking);
         Prober prober = new Prober(new ExecProbe(runtime, blocking), new HttpProbe(net, USER_AGENT), new TcpProbe(net),
-                new GrpcProbe(net, USER_AGENT));
+                new GrpcProbe(net, USER_AGENT), events);
         return new ProbeManager(prober, statuses, scheduler, () -> {
             net.close();
             shutdown(blocking);

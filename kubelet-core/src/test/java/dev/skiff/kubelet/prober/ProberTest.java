@@ -24,9 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Handler choice, host and port resolution, on real sockets (no runtime: exec is not used here). */
 class ProberTest {
+    private final java.util.List<String> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final dev.skiff.kubelet.events.EventRecorder recordedEvents = (target, type, reason, message) ->
+            recorded.add(target.fieldPath() + " " + type + " " + reason + " " + message);
     private final ProbeNetwork net = new ProbeNetwork(Executors.newSingleThreadExecutor());
     private final Prober prober = new Prober(new ExecProbe(null, Runnable::run), new HttpProbe(net, "kube-probe/1.32"),
-            new TcpProbe(net), new GrpcProbe(net, "kube-probe/1.32"));
+            new TcpProbe(net), new GrpcProbe(net, "kube-probe/1.32"), recordedEvents);
 
     @AfterEach
     void close() {
@@ -61,6 +64,8 @@ class ProberTest {
         Pod pod = ProbePods.pod("Always", "livenessProbe:\n  tcpSocket: {port: " + port + "}\n");
         ProbeRunner.Verdict v = run(pod, ProbeType.LIVENESS);
         assertEquals(new ProbeRunner.Verdict(false, "dial tcp 127.0.0.1:" + port + ": connect: connection refused"), v);
+        assertEquals(java.util.List.of("spec.containers{app} " + dev.skiff.kubelet.events.EventType.WARNING
+                + " Unhealthy Liveness probe failed: dial tcp 127.0.0.1:" + port + ": connect: connection refused"), recorded);
     }
 
     @Test

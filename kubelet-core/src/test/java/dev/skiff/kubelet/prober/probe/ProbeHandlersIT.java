@@ -38,7 +38,7 @@ class ProbeHandlersIT {
                 .withName("skiff-probe-it-" + NS)
                 .withLabels(Map.of("io.kubernetes.pod.namespace", NS))
                 .withCmd("sh", "-c", "mkdir -p /www && echo ok > /www/healthz && httpd -p 8080 -h /www && "
-                        + "while true; do nc -l -p 9000 </dev/null; done")
+                        + "exec nc -ll -p 9000 -e true") // -ll: a persistent listener, no gap between connections
                 .exec().getId();
         docker.startContainerCmd(id).exec();
         ip = docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().values().iterator().next()
