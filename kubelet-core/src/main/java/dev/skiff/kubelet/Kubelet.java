@@ -29,6 +29,8 @@ import dev.skiff.kubelet.nodeshutdown.NodeShutdownManager;
 import dev.skiff.kubelet.nodeshutdown.PodWorkersKillPod;
 import dev.skiff.kubelet.pleg.GenericPleg;
 import dev.skiff.kubelet.pod.StaticPodLoader;
+import dev.skiff.kubelet.prober.ProbeManager;
+import dev.skiff.kubelet.prober.ProberThreads;
 import dev.skiff.kubelet.server.KubeletServer;
 import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.source.FileSource;
@@ -41,6 +43,8 @@ import dev.skiff.kubelet.events.EventStore;
 import dev.skiff.kubelet.server.Endpoint;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodWorkers;
+import dev.skiff.kubelet.worker.UpdatePodOptions;
+import dev.skiff.kubelet.worker.UpdateType;
 import dev.skiff.volume.NodeResources;
 import dev.skiff.volume.VolumeManager;
 import dev.skiff.volume.VolumePaths;
@@ -211,10 +215,18 @@ public final class Kubelet implements AutoCloseable {
 
         WorkQueue queue = new WorkQueue();
         PodDirs dirs = new PodDirs();
+        ProbeManager probes = ProberThreads.start(cri.runtime(), statuses::status, events, clock);
         KubeletPodSyncer syncer = new KubeletPodSyncer(new RuntimePods(cri.runtime()), new CriPodViewLoader(cri.runtime()),
-                manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, clock, events);
+                manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, probes, clock,
+                events);
         PodWorkers<Pod> workers = closeLater(new PodWorkers<>(syncer));
         workersRef.set(workers);
+        // closed before the workers: no probe result reaches a worker that stopped
+        closeLater(probes);
+        // upstream syncLoopIteration's probe channels: a changed result syncs the pod (status, or a liveness kill)
+        probes.onUpdate(u -> pods.get(u.podUid()).filter(p -> pods.isAdmitted(u.podUid())).ifPresent(p ->
+                workers.updatePod(new UpdatePodOptions<>(u.podUid(), p.getMetadata().getNamespace() + "/"
+                        + p.getMetadata().getName(), UpdateType.SYNC, p))));
         // registered after the workers, so closed before them: lock released, watch stopped, pods left running
         NodeShutdownManager shutdown = closeLater(new NodeShutdownManager(c.shutdownGracePeriod(),
                 c.shutdownGracePeriodCriticalPods(), LogindInhibitor.system(), () -> activePods(pods, workers),

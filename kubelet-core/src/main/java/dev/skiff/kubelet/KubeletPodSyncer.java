@@ -10,6 +10,7 @@ import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
 import dev.skiff.kubelet.kuberuntime.manager.PodRef;
 import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
 import dev.skiff.kubelet.pleg.RuntimePod;
+import dev.skiff.kubelet.prober.ProbeManager;
 import dev.skiff.kubelet.status.ContainerWaiting;
 import dev.skiff.kubelet.status.CriPodView;
 import dev.skiff.kubelet.status.CriPodViewLoader;
@@ -67,12 +68,14 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     private final Duration resync;
     private final PodDirs dirs;
     private final VolumeManager volumes;
+    private final ProbeManager probes;
     private final Clock clock;
     private final EventRecorder events;
 
     KubeletPodSyncer(RuntimePods runtimePods, CriPodViewLoader views, KubeRuntimeManager manager, CrashLoopBackOff backoff,
                      StatusManager statuses, NodeFacts node, String runtimeName, PodManager pods, WorkQueue queue,
-                     Duration resync, PodDirs dirs, VolumeManager volumes, Clock clock, EventRecorder events) {
+                     Duration resync, PodDirs dirs, VolumeManager volumes, ProbeManager probes, Clock clock,
+                     EventRecorder events) {
         this.events = events;
         this.runtimePods = runtimePods;
         this.views = views;
@@ -86,6 +89,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         this.resync = resync;
         this.dirs = dirs;
         this.volumes = volumes;
+        this.probes = probes;
         this.clock = clock;
     }
 
@@ -94,11 +98,13 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         if (!waitForVolumes(pod)) {
             return false;
         }
+        probes.addPod(pod); // upstream: the pod is probed from its first sync on
         RuntimePod runtimePod = list(pod);
         CriPodView view = views.load(runtimePod);
         Instant now = clock.instant();
         PodActions actions = PodActionsCalculator.compute(pod, runtimePod, sandboxStatuses(view), containerStatuses(view),
-                backoff, now);
+                backoff, now, id -> probes.failure(id).map(ProbeManager.ProbeFailure::type));
+        actions.containersToKill().keySet().forEach(id -> probes.recordKill(uid(pod), id));
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod, runtimePod, view, actions);
         Map<String, ContainerWaiting> waiting = result.waiting();
         manager.prune(pod, runtimePod);
@@ -141,7 +147,9 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     @Override
     public void syncTerminatingPod(Pod pod, Duration gracePeriod) throws Exception {
         queue.forget(uid(pod));
+        probes.stopLivenessAndStartup(pod); // a terminating pod is not restarted by its probes
         manager.killPod(pod, list(pod), gracePeriod);
+        probes.removePod(pod);
         RuntimePod after = list(pod);
         if (after.anythingRunning()) {
             throw new IllegalStateException("pod " + PodRef.of(pod) + " still has running containers after being killed");
@@ -161,6 +169,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
             return;
         }
         String podRef = PodRef.of(pod);
+        probes.removePod(pod);
         // upstream WaitForUnmount: nothing of the pod's directory goes while a volume is still set up in it
         volumes.waitForUnmount(uid, WAIT_FOR_UNMOUNT);
         if (!manager.removePod(pod, list(pod))) {
@@ -188,15 +197,33 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         Instant startTime = statuses.status(uid(pod)).map(PodStatus::getStartTime).map(Instant::parse)
                 .or(() -> view.sandbox().map(s -> Instant.ofEpochSecond(0, s.getCreatedAt())))
                 .orElse(clock.instant());
-        return generator.generate(PodStatusRequest.builder(pod)
+        PodStatusRequest.Builder request = PodStatusRequest.builder(pod)
                 .runtime(view)
                 .runtimeName(runtimeName)
                 .waiting(waiting)
-                .terminationMessages(TerminationMessages.read(view))
+                .terminationMessages(terminationMessages(pod, view))
                 .nodeIPs(node.nodeIps())
                 .startTime(startTime)
-                .podIsTerminal(terminal)
-                .build());
+                .podIsTerminal(terminal);
+        ProbeManager.ProbeStates probed = probes.states(pod, name -> runningId(view, name));
+        probed.started().forEach(request::started);
+        probed.ready().forEach(request::ready);
+        return generator.generate(request.build());
+    }
+
+    /** The termination message files, after the message of a failed probe that had the instance killed. */
+    private Map<String, String> terminationMessages(Pod pod, CriPodView view) {
+        Map<String, String> messages = new HashMap<>(TerminationMessages.read(view));
+        probes.killMessages(uid(pod), view.containers().stream().map(ContainerStatus::getId).toList())
+                .forEach((id, killed) -> messages.merge(id, killed, (file, probe) -> probe + "\n" + file));
+        return messages;
+    }
+
+    /** The id of the running newest instance of the container, if it runs. */
+    private static java.util.Optional<String> runningId(CriPodView view, String name) {
+        return view.statuses(name).stream().findFirst()
+                .filter(c -> c.getState() == dev.skiff.cri.v1.ContainerState.CONTAINER_RUNNING)
+                .map(ContainerStatus::getId);
     }
 
     /** The soonest back-off end among the waiting containers, the error resync, or the jittered resync period. */

@@ -69,8 +69,14 @@ public record PodActions(boolean killPod, boolean createSandbox, String sandboxI
      *
      * @param name    container name (from the CRI metadata)
      * @param message upstream's kill message, e.g. {@code Container app definition changed, will be restarted}
+     * @param grace   the grace period when it is not the pod's: a failed probe's terminationGracePeriodSeconds;
+     *                null otherwise
      */
-    public record ContainerToKill(String name, String message) {}
+    public record ContainerToKill(String name, String message, java.time.Duration grace) {
+        public ContainerToKill(String name, String message) {
+            this(name, message, null);
+        }
+    }
 
     /** A container's waiting reason and message, e.g. CrashLoopBackOff / back-off 20s restarting failed container=… */
     public record Waiting(String reason, String message) {}

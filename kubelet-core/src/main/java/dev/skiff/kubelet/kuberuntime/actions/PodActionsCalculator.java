@@ -14,6 +14,7 @@ import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
 import dev.skiff.kubelet.kuberuntime.actions.PodActions.Waiting;
 import dev.skiff.kubelet.pleg.RuntimePod;
 import dev.skiff.kubelet.pod.ContainerSpecHash;
+import dev.skiff.kubelet.prober.ProbeType;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Upstream's computePodActions: compares a pod's spec with what the runtime holds and says what syncPod must
@@ -56,7 +58,19 @@ public final class PodActionsCalculator {
     public static PodActions compute(Pod pod, RuntimePod runtimePod, Map<String, PodSandboxStatus> sandboxStatuses,
                                      Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff,
                                      Instant now) {
-        return new Computation(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now).run();
+        return compute(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now, id -> Optional.empty());
+    }
+
+    /**
+     * As above, and a running container whose liveness or startup probe failed is killed and, unless the restart
+     * policy is Never, started again (upstream: {@code Container app failed liveness probe, will be restarted}).
+     *
+     * @param probeFailures container id → the probe (liveness or startup) that failed, if one did
+     */
+    public static PodActions compute(Pod pod, RuntimePod runtimePod, Map<String, PodSandboxStatus> sandboxStatuses,
+                                     Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff,
+                                     Instant now, Function<String, Optional<ProbeType>> probeFailures) {
+        return new Computation(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now, probeFailures).run();
     }
 
     /** Records in the back-off each restart of {@code actions} that the caller has just carried out. */
@@ -120,6 +134,7 @@ public final class PodActionsCalculator {
         private final Map<String, ContainerStatus> containerStatuses;
         private final CrashLoopBackOff backoff;
         private final Instant now;
+        private final Function<String, Optional<ProbeType>> probeFailures;
         private final String restartPolicy;
 
         private final Map<String, ContainerToKill> toKill = new LinkedHashMap<>();
@@ -129,8 +144,10 @@ public final class PodActionsCalculator {
         private boolean killPod;
 
         Computation(Pod pod, RuntimePod runtime, Map<String, PodSandboxStatus> sandboxStatuses,
-                    Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff, Instant now) {
+                    Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff, Instant now,
+                    Function<String, Optional<ProbeType>> probeFailures) {
             this.pod = pod;
+            this.probeFailures = probeFailures;
             this.runtime = runtime != null ? runtime
                     : new RuntimePod(pod.getMetadata().getUid(), pod.getMetadata().getName(), pod.getMetadata().getNamespace(), List.of(), List.of());
             this.sandboxStatuses = sandboxStatuses == null ? Map.of() : sandboxStatuses;
@@ -177,12 +194,35 @@ public final class PodActionsCalculator {
                     startOrWait(i, spec, false, "spec hash changed", toStart::add);
                     continue;
                 }
+                Optional<ProbeType> failed = probeFailures.apply(running.container().getId());
+                if (failed.isPresent()) {
+                    killForProbe(i, spec, running, failed.get());
+                    continue;
+                }
                 keep++;
             }
             if (keep == 0 && toStart.isEmpty() && waiting.isEmpty()) {
                 killPod = true;
             }
             return actions(sandbox, false);
+        }
+
+        /**
+         * A failed liveness or startup probe: kill, with the probe's terminationGracePeriodSeconds when set, and start
+         * again unless the restart policy is Never (upstream shouldRestartOnFailure).
+         */
+        private void killForProbe(int index, io.fabric8.kubernetes.api.model.Container spec, Seen running,
+                                  ProbeType type) {
+            boolean restart = !restartPolicy.equals("Never");
+            io.fabric8.kubernetes.api.model.Probe probe = type.of(spec);
+            java.time.Duration grace = probe != null && probe.getTerminationGracePeriodSeconds() != null
+                    ? java.time.Duration.ofSeconds(probe.getTerminationGracePeriodSeconds()) : null;
+            String what = type == ProbeType.STARTUP ? "startup" : "liveness";
+            toKill.put(running.container().getId(), new ContainerToKill(spec.getName(), "Container " + spec.getName()
+                    + " failed " + what + " probe" + (restart ? ", will be restarted" : ""), grace));
+            if (restart) {
+                startOrWait(index, spec, false, "failed " + what + " probe", toStart::add);
+            }
         }
 
         /** Upstream podSandboxChanged. */

@@ -101,12 +101,16 @@ public final class KubeRuntimeManager {
                     ? "recreate its sandbox: " + actions.sandboxReason() : "stop it");
             killPod(pod, runtimePod, grace);
         } else if (!actions.containersToKill().isEmpty()) {
-            Map<String, String> reasons = new LinkedHashMap<>();
+            // grouped by grace period: a failed probe may set its own (terminationGracePeriodSeconds)
+            Map<Duration, Map<String, String>> byGrace = new LinkedHashMap<>();
             actions.containersToKill().forEach((id, k) -> {
-                reasons.put(id, k.message());
+                byGrace.computeIfAbsent(k.grace() == null ? grace : k.grace(), g -> new LinkedHashMap<>())
+                        .put(id, k.message());
                 events.normal(EventTarget.container(pod, k.name()), Reasons.KILLING, k.message());
             });
-            killer.stopContainers(podRef, reasons, grace);
+            for (Map.Entry<Duration, Map<String, String>> e : byGrace.entrySet()) {
+                killer.stopContainers(podRef, e.getValue(), e.getKey());
+            }
         }
         if (actions.killPod() && !actions.createSandbox()) {
             return new SyncResult(waiting, Optional.empty(), created, true);

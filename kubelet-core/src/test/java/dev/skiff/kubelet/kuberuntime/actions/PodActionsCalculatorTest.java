@@ -19,6 +19,7 @@ import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
 import dev.skiff.kubelet.pleg.RuntimePod;
 import dev.skiff.kubelet.pod.ContainerSpecHash;
 import dev.skiff.kubelet.pod.StaticPodLoader;
+import dev.skiff.kubelet.prober.ProbeType;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -571,5 +573,46 @@ class PodActionsCalculatorTest {
         rt.sandbox(0, PodSandboxState.SANDBOX_READY);
         rt.container("app", ContainerState.CONTAINER_RUNNING, 0); // init containers garbage-collected since
         assertTrue(rt.compute(T0).isNoop());
+    }
+
+    @Test
+    void aFailedLivenessProbeKillsAndRestarts() throws Exception {
+        Runtime rt = new Runtime(load("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: web}
+                spec:
+                  restartPolicy: OnFailure
+                  containers:
+                  - name: app
+                    image: busybox
+                    livenessProbe:
+                      exec: {command: [cat, /tmp/alive]}
+                      terminationGracePeriodSeconds: 3
+                  - name: other
+                    image: busybox
+                """));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        String app = rt.container("app", ContainerState.CONTAINER_RUNNING, 2);
+        rt.container("other", ContainerState.CONTAINER_RUNNING, 0);
+        PodActions a = PodActionsCalculator.compute(rt.pod, rt.snapshot(), rt.sandboxStatuses, rt.statuses, backoff, T0,
+                id -> id.equals(app) ? Optional.of(ProbeType.LIVENESS) : Optional.empty());
+        assertEquals(Map.of(app, new ContainerToKill("app", "Container app failed liveness probe, will be restarted",
+                java.time.Duration.ofSeconds(3))), a.containersToKill());
+        assertEquals(List.of("app"), a.namesToStart(), "restarted even when it would exit 0 under OnFailure");
+        assertEquals(3, a.containersToStart().get(0).restartCount());
+        assertFalse(a.killPod());
+    }
+
+    @Test
+    void aFailedStartupProbeUnderNeverKillsWithoutRestart() throws Exception {
+        Runtime rt = new Runtime(pod("Never", false, "app"));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        String app = rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
+        PodActions a = PodActionsCalculator.compute(rt.pod, rt.snapshot(), rt.sandboxStatuses, rt.statuses, backoff, T0,
+                id -> Optional.of(ProbeType.STARTUP));
+        assertEquals(Map.of(app, new ContainerToKill("app", "Container app failed startup probe")), a.containersToKill());
+        assertEquals(List.of(), a.namesToStart());
+        assertTrue(a.killPod(), "nothing left to run: the pod is killed, as upstream");
     }
 }
