@@ -28,6 +28,7 @@ import dev.skiff.kubelet.nodeshutdown.LogindInhibitor;
 import dev.skiff.kubelet.nodeshutdown.NodeShutdownManager;
 import dev.skiff.kubelet.nodeshutdown.PodWorkersKillPod;
 import dev.skiff.kubelet.pleg.GenericPleg;
+import dev.skiff.kubelet.pod.ManifestLimits;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.server.KubeletServer;
 import dev.skiff.kubelet.server.ManifestError;
@@ -250,7 +251,8 @@ public final class Kubelet implements AutoCloseable {
         gc.start();
 
         if (s.staticPodPath().isPresent()) {
-            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName()),
+            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName(),
+                    ManifestLimits.withMaxBytes(s.manifestMaxBytes())),
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
                         objects.accept(snapshot); // objects first: a pod's configMapKeyRef finds them
                         config.accept(snapshot);
