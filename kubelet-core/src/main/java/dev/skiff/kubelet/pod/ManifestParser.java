@@ -149,16 +149,16 @@ final class ManifestParser {
         }
         Kind known = KINDS.get(kind);
         if (known == null) {
-            throw new ManifestException(file, line, "unsupported kind " + SafeText.nameOrElse(kind, "")
-                    + " (want one of " + String.join(", ", sortedKinds()) + ")");
+            throw new ManifestException(file, line, "unsupported kind " + SafeText.kind(kind) + "(want one of "
+                    + String.join(", ", sortedKinds()) + ")");
         }
         if (apiVersion == null || apiVersion.isEmpty()) {
             throw new ManifestException(file, line, "missing apiVersion for kind " + kind + " (want "
                     + known.apiVersion() + ")");
         }
         if (!known.apiVersion().equals(apiVersion)) {
-            throw new ManifestException(file, line, "unsupported apiVersion " + SafeText.nameOrElse(apiVersion, "")
-                    + " for kind " + kind + " (want " + known.apiVersion() + ")");
+            throw new ManifestException(file, line, "unsupported apiVersion " + SafeText.apiVersion(apiVersion)
+                    + "for kind " + kind + " (want " + known.apiVersion() + ")");
         }
         try {
             return DECODER.treeToValue(node, known.type());

@@ -32,6 +32,8 @@ public final class PodValidator {
     private static final int MAX_UID = 128;
     /** Values quoted in messages are cut here: a field error must not carry a whole file. */
     private static final int MAX_QUOTED = 320;
+    /** Upstream's TotalAnnotationSizeLimitB. */
+    private static final long MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
     private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     private static final List<String> RESTART_POLICIES = List.of("Always", "Never", "OnFailure");
@@ -57,6 +59,7 @@ public final class PodValidator {
             label(errs, "metadata.namespace", ns);
         }
         uid(errs, pod.getMetadata() == null ? null : pod.getMetadata().getUid());
+        annotations(errs, pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations());
         PodSpec spec = pod.getSpec();
         if (spec == null) {
             errs.add(required("spec", ""));
@@ -125,6 +128,24 @@ public final class PodValidator {
                     + " a letter or digit (a UUID, e.g. '7b2c1c0e-5d1f-4b7a-9a43-0c0d9e1f2a3b'); Skiff names the"
                     + " pod's directories after it"));
         }
+    }
+
+    /** Upstream's ValidateAnnotations size check: keys and values together at most 256 KiB. */
+    private static void annotations(List<String> errs, java.util.Map<String, String> annotations) {
+        if (annotations == null) {
+            return;
+        }
+        long total = 0;
+        for (java.util.Map.Entry<String, String> e : annotations.entrySet()) {
+            total += utf8Length(e.getKey()) + (e.getValue() == null ? 0 : utf8Length(e.getValue()));
+        }
+        if (total > MAX_ANNOTATIONS_BYTES) {
+            errs.add("metadata.annotations: Too long: may not be more than " + MAX_ANNOTATIONS_BYTES + " bytes");
+        }
+    }
+
+    private static long utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private static Set<String> volumes(List<String> errs, List<Volume> list) {

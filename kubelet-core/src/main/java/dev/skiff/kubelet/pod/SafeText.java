@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  */
 final class SafeText {
     private static final int MAX_MESSAGE = 240;
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/,!-]{0,62}");
+    /** A Kubernetes kind is UpperCamelCase; an apiVersion is [group/]v1, v1beta1, ... */
+    private static final Pattern KIND = Pattern.compile("[A-Z][A-Za-z0-9]{0,62}");
+    private static final Pattern API_VERSION = Pattern.compile("([a-z0-9-]+(\\.[a-z0-9-]+)*/)?v[0-9]+((alpha|beta)[0-9]+)?");
     /** A quoted snippet: '...', "..." or `...` (no line breaks, as parsers quote them). */
     private static final Pattern QUOTED = Pattern.compile("'([^'\\n]*)'|\"([^\"\\n]*)\"|`([^`\\n]*)`");
     /** What the snippet-free messages of SnakeYAML and Jackson may still quote. */
@@ -26,9 +28,18 @@ final class SafeText {
 
     private SafeText() {}
 
-    /** {@code "value"} when it is a short identifier, else {@code fallback}. */
-    static String nameOrElse(String value, String fallback) {
-        return value != null && IDENTIFIER.matcher(value).matches() ? '"' + value + '"' : fallback;
+    /** {@code "Kind"} when the value looks like a kind, else empty: what a file says is shown only when harmless. */
+    static String kind(String value) {
+        return quotedIf(value, KIND);
+    }
+
+    /** {@code "group/v1"} when the value looks like an apiVersion, else empty. */
+    static String apiVersion(String value) {
+        return quotedIf(value, API_VERSION);
+    }
+
+    private static String quotedIf(String value, Pattern shape) {
+        return value != null && value.length() <= 63 && shape.matcher(value).matches() ? '"' + value + "\" " : "";
     }
 
     /**

@@ -258,6 +258,25 @@ class ManifestParserTest {
     }
 
     @Test
+    void kindsAndVersionsAreNamedWhenTheyLookLikeOnes() {
+        assertTrue(refused("apiVersion: apps/v1\nkind: Deployment\n").reason().startsWith("unsupported kind \"Deployment\" (want"));
+        assertTrue(refused("apiVersion: v1beta1\nkind: Pod\n").reason().startsWith("unsupported apiVersion \"v1beta1\" for"));
+        assertTrue(refused("apiVersion: v1\nkind: some value\n").reason().startsWith("unsupported kind (want"));
+    }
+
+    @Test
+    void annotationsOverUpstreamsLimitAreRefused() throws Exception {
+        String ok = POD.replace("  name: web\n", "  name: web\n  annotations:\n    a: \"" + "x".repeat(200_000 / 2) + "\"\n");
+        assertEquals("web-node-a", pod(ok).getMetadata().getName());
+        StringBuilder big = new StringBuilder("  name: web\n  annotations:\n");
+        for (int i = 0; i < 3; i++) {
+            big.append("    a").append(i).append(": \"").append("x".repeat(100_000)).append("\"\n");
+        }
+        assertTrue(invalid(POD.replace("  name: web\n", big.toString())).reason()
+                .contains("metadata.annotations: Too long: may not be more than 262144 bytes"));
+    }
+
+    @Test
     void aUuidOrHashUidIsKept() throws Exception {
         String uuid = "7b2c1c0e-5d1f-4b7a-9a43-0c0d9e1f2a3b";
         assertEquals(uuid, pod(POD.replace("name: web", "name: web\n  uid: " + uuid)).getMetadata().getUid());
@@ -282,6 +301,8 @@ class ManifestParserTest {
                 "&" + secret + " a: *" + secret + "x\n",
                 "apiVersion: " + secret + "/" + "x".repeat(80) + "\nkind: Pod\n",
                 "kind: " + secret + "!?\n",
+                "apiVersion: v1\nkind: " + secret + "\n",
+                "apiVersion: " + secret + "\nkind: Pod\n",
                 "a: " + secret + "\n\tb: c\n",
                 "a:\n  - b\n c: " + secret + "\n",
                 "@" + secret + "\n",
