@@ -356,6 +356,9 @@ public final class FileSource implements AutoCloseable {
             // as upstream: a missing directory holds no pods
             synchronized (lock) {
                 files.clear();
+                if (initial != null) {
+                    initial.clear();
+                }
                 if (!scanned) {
                     scanned = true;
                     initial = new HashSet<>();
@@ -381,6 +384,9 @@ public final class FileSource implements AutoCloseable {
         }
         synchronized (lock) {
             files.keySet().retainAll(present);
+            if (initial != null) {
+                initial.retainAll(present);
+            }
             if (!scanned) {
                 scanned = true;
                 initial = new HashSet<>(present);
@@ -435,11 +441,18 @@ public final class FileSource implements AutoCloseable {
         synchronized (lock) {
             queued--;
             if (files.get(file) != st) {
-                maybePublish();
-                return; // gone since
+                discarded(file);
+                return;
             }
         }
-        ManifestFileReader.Result read = reader.read(file);
+        ManifestFileReader.Result read;
+        try {
+            read = reader.read(file);
+        } catch (RuntimeException | LinkageError e) {
+            // never leave the file marked as loading: the first snapshot waits for it
+            LOG.warn("reading {} failed", file, e);
+            read = new ManifestFileReader.Refused("cannot read: " + e.getClass().getSimpleName(), "failed");
+        }
         if (read instanceof ManifestFileReader.Gone) {
             forget(file, st);
             return;
@@ -462,7 +475,7 @@ public final class FileSource implements AutoCloseable {
         }
         synchronized (lock) {
             if (files.get(file) != st) {
-                maybePublish();
+                discarded(file);
                 return;
             }
             boolean retryDue = st.retryAt != 0 && System.nanoTime() - st.retryAt >= 0;
@@ -496,7 +509,7 @@ public final class FileSource implements AutoCloseable {
         }
         synchronized (lock) {
             if (files.get(file) != st) {
-                maybePublish();
+                discarded(file);
                 return;
             }
             if (failure == null) {
@@ -515,16 +528,26 @@ public final class FileSource implements AutoCloseable {
         }
     }
 
-    /** The file is no longer there (or is a directory): its pod and objects go. */
+    /** A load whose file went (or came back as a new one) meanwhile: nothing to keep. Holds {@code lock}. */
+    private void discarded(Path file) {
+        if (initial != null) {
+            initial.remove(file);
+        }
+        maybePublish();
+    }
+
+    /** The file is no longer there (or is a directory): its pod and objects go, unless it changed again. */
     private void forget(Path file, FileState st) {
         synchronized (lock) {
+            if (files.get(file) == st && st.again) {
+                st.again = false;
+                submit(file, st); // written again since it was found missing
+                return;
+            }
             if (files.get(file) == st) {
                 files.remove(file);
             }
-            if (initial != null) {
-                initial.remove(file);
-            }
-            maybePublish();
+            discarded(file);
         }
     }
 
