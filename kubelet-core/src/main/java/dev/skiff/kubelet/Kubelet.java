@@ -175,6 +175,13 @@ public final class Kubelet implements AutoCloseable {
             s.podInfraContainerImage().ifPresent(i -> log.info(
                     "--pod-infra-container-image {} is not sent to a remote runtime: it picks its own sandbox image", i));
         }
+        StaticPodLoader manifests = new StaticPodLoader(s.nodeName(), ManifestLimits.withMaxBytes(s.manifestMaxBytes()));
+        if (s.staticPodPath().isPresent()) {
+            // the first parse loads the pod model's classes (most of a second): done while the runtime connects
+            Thread warmUp = new Thread(manifests::warmUp, "manifest-warm-up");
+            warmUp.setDaemon(true);
+            warmUp.start();
+        }
         statusReport.accept("connecting to the container runtime " + s.runtimeEndpoint());
         Optional<RuntimeConnector.Connected> connected = connector.connect(statusReport);
         if (connected.isEmpty()) {
@@ -251,8 +258,7 @@ public final class Kubelet implements AutoCloseable {
         gc.start();
 
         if (s.staticPodPath().isPresent()) {
-            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName(),
-                    ManifestLimits.withMaxBytes(s.manifestMaxBytes())),
+            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), manifests,
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
                         objects.accept(snapshot); // objects first: a pod's configMapKeyRef finds them
                         config.accept(snapshot);

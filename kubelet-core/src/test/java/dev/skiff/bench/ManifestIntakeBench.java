@@ -18,12 +18,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
  * {@code make bench}, manifest intake: how long a directory of 200 valid manifests takes to be taken in (every pod
  * listed at {@code /pods}), without and then with a 50 MiB file among them, and from Skiff's own start with both in
- * the directory. The pods name another node, so admission rejects them and no container runs: this times the file
+ * the directory (timed from its file source's start, read from the log: the JVM and the runtime connection come
+ * first). The pods name another node, so admission rejects them and no container runs: this times the file
  * source, not Docker. Prints PASS/MISS against the target (the 200 specs read within 2 s, unaffected by the large
  * file) and exits 0 either way; 1 only when it cannot measure.
  */
@@ -82,10 +84,11 @@ public final class ManifestIntakeBench {
             Duration healthy = Duration.ofNanos(System.nanoTime() - t0);
             awaitListed(run, PODS, false);
             Duration fromStart = Duration.ofNanos(System.nanoTime() - t0);
-            System.out.printf(Locale.ROOT, "  Skiff started on the same directory: healthy after %.2f s, all %d listed"
-                            + " after %.2f s from process start (%.2f s after healthy); target <= %.1f s: %s%n",
-                    seconds(healthy), PODS, seconds(fromStart), seconds(fromStart.minus(healthy)), seconds(TARGET),
-                    verdict(fromStart));
+            Duration fromSource = Duration.between(sourceStart(run), Instant.now());
+            System.out.printf(Locale.ROOT, "  Skiff started on the same directory: all %d listed %.2f s after its file"
+                            + " source started, target <= %.1f s: %s (%.2f s from process start, of which the JVM and"
+                            + " the runtime connection take the rest; healthy after %.2f s)%n", PODS, seconds(fromSource),
+                    seconds(TARGET), verdict(fromSource), seconds(fromStart), seconds(healthy));
             System.out.println("  skiff's log: " + run.log);
             return 0;
         } catch (BenchException e) {
@@ -101,6 +104,16 @@ public final class ManifestIntakeBench {
             }
             BenchSkiff.deleteTree(base);
         }
+    }
+
+    /** When the file source started, from its log line ("watching static pod directory"). */
+    private static Instant sourceStart(BenchSkiff run) throws Exception {
+        for (String line : Files.readAllLines(run.log, StandardCharsets.UTF_8)) {
+            if (line.contains("FileSource: watching static pod directory")) {
+                return Instant.parse(line.substring(0, line.indexOf(' ')));
+            }
+        }
+        throw new BenchException("no file source start in " + run.log);
     }
 
     private static String verdict(Duration d) {
