@@ -15,7 +15,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,7 +67,7 @@ public final class ManifestIntakeBench {
             run = BenchSkiff.start(skiff, base);
             run.awaitHealthy();
             Duration plain = intake(run, manifests, "a", false);
-            deleteAll(manifests);
+            BenchSkiff.deleteManifests(manifests);
             awaitListed(run, 0, false);
             Duration withBig = intake(run, manifests, "b", true);
             Duration bigReported = awaitBigFileReported(run);
@@ -99,7 +98,7 @@ public final class ManifestIntakeBench {
             return 1;
         } finally {
             if (run != null) {
-                deleteAll(manifests);
+                BenchSkiff.deleteManifests(manifests);
                 run.stop();
             }
             BenchSkiff.deleteTree(base);
@@ -130,7 +129,7 @@ public final class ManifestIntakeBench {
             }
         }
         for (int i = 0; i < PODS; i++) {
-            write(dir, prefix + "-" + i + ".yaml", pod(prefix + "-" + i));
+            BenchSkiff.writeManifest(dir, prefix + "-" + i + ".yaml", pod(prefix + "-" + i));
         }
         awaitListed(run, PODS, true);
         return Duration.ofNanos(System.nanoTime() - t0);
@@ -170,19 +169,7 @@ public final class ManifestIntakeBench {
         throw new BenchException("the 50 MiB file never appeared at /manifests/errors");
     }
 
-    private static void write(Path dir, String name, String yaml) throws Exception {
-        Path tmp = dir.resolve("." + name + ".tmp"); // dotfiles are not read
-        Files.writeString(tmp, yaml);
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    }
 
-    private static void deleteAll(Path dir) throws Exception {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-    }
 
     private String pod(String name) {
         return """
