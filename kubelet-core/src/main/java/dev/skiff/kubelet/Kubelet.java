@@ -28,6 +28,7 @@ import dev.skiff.kubelet.nodeshutdown.LogindInhibitor;
 import dev.skiff.kubelet.nodeshutdown.NodeShutdownManager;
 import dev.skiff.kubelet.nodeshutdown.PodWorkersKillPod;
 import dev.skiff.kubelet.pleg.GenericPleg;
+import dev.skiff.kubelet.pod.ManifestLimits;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.prober.ProbeManager;
 import dev.skiff.kubelet.prober.ProberThreads;
@@ -182,6 +183,13 @@ public final class Kubelet implements AutoCloseable {
             s.podInfraContainerImage().ifPresent(i -> log.info(
                     "--pod-infra-container-image {} is not sent to a remote runtime: it picks its own sandbox image", i));
         }
+        StaticPodLoader manifests = new StaticPodLoader(s.nodeName(), ManifestLimits.withMaxBytes(s.manifestMaxBytes()));
+        if (s.staticPodPath().isPresent()) {
+            // the first parse loads the pod model's classes (most of a second): done while the runtime connects
+            Thread warmUp = new Thread(manifests::warmUp, "manifest-warm-up");
+            warmUp.setDaemon(true);
+            warmUp.start();
+        }
         statusReport.accept("connecting to the container runtime " + s.runtimeEndpoint());
         Optional<RuntimeConnector.Connected> connected = connector.connect(statusReport);
         if (connected.isEmpty()) {
@@ -266,7 +274,7 @@ public final class Kubelet implements AutoCloseable {
         gc.start();
 
         if (s.staticPodPath().isPresent()) {
-            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), new StaticPodLoader(s.nodeName()),
+            FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), manifests,
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
                         objects.accept(snapshot); // objects first: a pod's configMapKeyRef finds them
                         config.accept(snapshot);

@@ -179,6 +179,24 @@ final class BenchSkiff {
         throw new IllegalStateException("bin/skiff not found: run from the checkout root after `make build`");
     }
 
+    /** Writes a manifest atomically: a dotfile (which the file source skips) renamed into place. */
+    static void writeManifest(Path dir, String name, String yaml) throws IOException {
+        Path tmp = dir.resolve("." + name + ".tmp");
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Deletes every file of the manifest directory; says so when it cannot. */
+    static void deleteManifests(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            System.out.println("bench: cannot empty " + dir + ": " + e);
+        }
+    }
+
     /** Unmounts what skiff left mounted under {@code root} (its rshared root dir, volumes), then deletes it. */
     static void deleteTree(Path root) {
         if (!Files.exists(root)) {

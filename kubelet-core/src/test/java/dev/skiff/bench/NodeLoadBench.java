@@ -15,7 +15,6 @@ import dev.skiff.cri.v1.ListPodSandboxRequest;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -77,7 +76,7 @@ public final class NodeLoadBench {
             run = BenchSkiff.start(skiff, base);
             run.awaitHealthy();
             Path manifests = base.resolve("manifests");
-            write(manifests, "config.yaml", configMap());
+            BenchSkiff.writeManifest(manifests, "config.yaml", configMap());
 
             Duration plain = startBatch(run, manifests, "plain", false);
             deleteBatch(run, manifests, "plain");
@@ -101,7 +100,7 @@ public final class NodeLoadBench {
             return 1;
         } finally {
             if (run != null) {
-                deleteAll(base.resolve("manifests"));
+                BenchSkiff.deleteManifests(base.resolve("manifests"));
                 if (run.process.isAlive()) {
                     awaitNoPods(run, BATCH_TIMEOUT);
                 }
@@ -135,7 +134,7 @@ public final class NodeLoadBench {
     /** Adds pods up to 110 and times the CRI list calls a PLEG relist makes, in-process against the same Docker. */
     private void relist(BenchSkiff run, Path manifests) throws Exception {
         for (int i = 0; i < EXTRA; i++) {
-            write(manifests, "extra-" + i + ".yaml", pod("extra-" + i, false));
+            BenchSkiff.writeManifest(manifests, "extra-" + i + ".yaml", pod("extra-" + i, false));
         }
         awaitRunning(run, PODS + EXTRA);
         ContainerLogs logs = new ContainerLogs(docker);
@@ -166,7 +165,7 @@ public final class NodeLoadBench {
     private Duration startBatch(BenchSkiff run, Path manifests, String prefix, boolean volumes) throws Exception {
         long t0 = System.nanoTime();
         for (int i = 0; i < PODS; i++) {
-            write(manifests, prefix + "-" + i + ".yaml", pod(prefix + "-" + i, volumes));
+            BenchSkiff.writeManifest(manifests, prefix + "-" + i + ".yaml", pod(prefix + "-" + i, volumes));
         }
         awaitRunning(run, PODS);
         return Duration.ofNanos(System.nanoTime() - t0);
@@ -217,21 +216,7 @@ public final class NodeLoadBench {
         throw new BenchException("pods still present " + timeout.toMinutes() + " min after their manifests went");
     }
 
-    private static void deleteAll(Path manifests) {
-        try (var files = Files.list(manifests)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        } catch (Exception e) {
-            System.out.println("bench: cannot empty " + manifests + ": " + e);
-        }
-    }
 
-    private static void write(Path dir, String name, String yaml) throws Exception {
-        Path tmp = dir.resolve("." + name + ".tmp"); // dotfiles are not read
-        Files.writeString(tmp, yaml);
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    }
 
     private String configMap() {
         return """

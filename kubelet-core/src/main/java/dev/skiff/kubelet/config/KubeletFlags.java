@@ -151,6 +151,11 @@ public final class KubeletFlags {
             description = "Max PIDs per pod, -1 = unlimited (config: podPidsLimit, default -1).")
     Long podMaxPids;
 
+    @Option(names = "--manifest-max-size", paramLabel = "QUANTITY", converter = QuantityConverter.class,
+            description = "Skiff's own: a static pod manifest larger than this is refused without being read "
+                    + "(default 1536Ki, etcd's object size limit).")
+    Quantity manifestMaxSize;
+
     @Option(names = {"-v", "--v"}, paramLabel = "N", description = "Log verbosity (klog style, default 0).")
     Integer verbosity;
 

@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.config;
 
+import dev.skiff.kubelet.pod.ManifestLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ import java.util.regex.Pattern;
  * @param nodeIPs                {@code --node-ip} addresses (empty = not given)
  * @param runtimeEndpoint        the in-process Docker shim (on {@code --docker-endpoint}) or a remote CRI socket
  * @param podInfraContainerImage {@code --pod-infra-container-image}, empty = Skiff's own pause image
+ * @param manifestMaxBytes       {@code --manifest-max-size} (Skiff's own, no KubeletConfiguration field): larger
+ *                               manifest files are refused unread
  * @param verbosity              {@code -v}
  */
 public record KubeletSettings(
@@ -40,10 +43,13 @@ public record KubeletSettings(
         List<String> nodeIPs,
         RuntimeEndpoint runtimeEndpoint,
         Optional<String> podInfraContainerImage,
+        long manifestMaxBytes,
         int verbosity) {
 
     private static final Logger log = LoggerFactory.getLogger(KubeletSettings.class);
     public static final Path DEFAULT_ROOT_DIR = Path.of("/var/lib/kubelet");
+    /** Past this, the parse time of a file at the limit is no longer a small fraction of a second. */
+    private static final long MAX_MANIFEST_MAX_BYTES = 64L * 1024 * 1024;
     private static final Pattern DNS1123_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -113,6 +119,15 @@ public record KubeletSettings(
             }
         }
         Path rootDir = flags.rootDir == null ? DEFAULT_ROOT_DIR : flags.rootDir.toAbsolutePath().normalize();
+        long manifestMaxBytes = ManifestLimits.DEFAULT_MAX_BYTES;
+        if (flags.manifestMaxSize != null) {
+            if (flags.manifestMaxSize.signum() <= 0
+                    || flags.manifestMaxSize.amount().compareTo(java.math.BigDecimal.valueOf(MAX_MANIFEST_MAX_BYTES)) > 0) {
+                problems.add("--manifest-max-size " + flags.manifestMaxSize + " must be greater than 0 and at most 64Mi");
+            } else {
+                manifestMaxBytes = flags.manifestMaxSize.longValue();
+            }
+        }
         if (flags.verbosity != null && flags.verbosity < 0) {
             problems.add("-v " + flags.verbosity + " must not be negative");
         }
@@ -121,7 +136,7 @@ public record KubeletSettings(
         }
         Optional<String> infra = Optional.ofNullable(flags.podInfraContainerImage).filter(s -> !s.isBlank());
         return new KubeletSettings(Optional.ofNullable(flags.config), config, rootDir, nodeName, labels, nodeIPs,
-                runtime, infra, flags.verbosity());
+                runtime, infra, manifestMaxBytes, flags.verbosity());
     }
 
     /** Overrides {@code base} with each flag that was given; relative flag paths are taken from the working dir. */

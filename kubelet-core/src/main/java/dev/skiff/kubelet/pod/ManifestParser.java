@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +17,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
@@ -31,14 +33,19 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Turns the bytes of one manifest file into typed fabric8 objects, one per non-empty document, each with the
- * 1-based line its document starts on. Errors carry the line Jackson reports.
+ * 1-based line its document starts on. The text is checked first ({@link ManifestText}: encoding, control
+ * characters, YAML line length), then read into trees within {@link ManifestLimits} ({@link ManifestTrees}), then
+ * each tree is decoded; a decoding error is placed on its line by reading the document once more. Messages never
+ * quote the file ({@link SafeText}).
  *
  * <p>Decoding is lenient about unknown fields, as upstream's kubelet file source is (it decodes with the
  * non-strict universal decoder), but strict about scalar types: like Go's JSON decoder, a number is not a
- * string and a string is not a number ({@code name: 5} or {@code containerPort: "80"} fail).
+ * string, a string is not a number and a fraction is no integer ({@code name: 5}, {@code containerPort: "80"} or
+ * {@code terminationGracePeriodSeconds: 2.5} fail).
  */
 final class ManifestParser {
     /** A decoded document: the object and the line its root starts on. */
@@ -54,8 +61,7 @@ final class ManifestParser {
             "PersistentVolumeClaim", new Kind("v1", PersistentVolumeClaim.class),
             "StorageClass", new Kind("storage.k8s.io/v1", StorageClass.class));
 
-    private static final ObjectMapper YAML = configure(YAMLMapper.builder(new YAMLFactory()).build());
-    private static final ObjectMapper JSON = configure(JsonMapper.builder().build());
+    private static final ObjectMapper DECODER = configure(JsonMapper.builder().build());
 
     // Jackson names what it found only in the message: "(token `JsonToken.VALUE_NUMBER_INT`)", "from String
     // value" or "Cannot coerce Float value".
@@ -63,9 +69,26 @@ final class ManifestParser {
     private static final java.util.regex.Pattern SHAPE = java.util.regex.Pattern.compile(
             "(?:from|coerce) (Integer|Floating-point|Float|Boolean|String|Object|Array) value");
 
-    private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile("\\[Source: .*?; ");
+    private final ManifestLimits limits;
+    private final EventYamlFactory yaml;
+    private final JsonFactory json;
 
-    private ManifestParser() {}
+    ManifestParser(ManifestLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        // The trees are bounded by ManifestTrees; these bound the parsers beneath (a document is at most the file).
+        int chars = (int) Math.min(Integer.MAX_VALUE - 1, limits.maxBytes());
+        StreamReadConstraints constraints = StreamReadConstraints.builder()
+                .maxNestingDepth(limits.maxDepth() + 1)
+                .maxStringLength(Math.max(chars, StreamReadConstraints.DEFAULT_MAX_STRING_LEN / 1000))
+                .maxDocumentLength(limits.maxBytes() * 4)
+                .build();
+        LoaderOptions loader = new LoaderOptions();
+        loader.setCodePointLimit(chars + 1);
+        loader.setNestingDepthLimit(limits.maxDepth() + 1);
+        this.yaml = new EventYamlFactory(new YAMLFactory().rebuild().loaderOptions(loader)
+                .streamReadConstraints(constraints));
+        this.json = JsonFactory.builder().streamReadConstraints(constraints).build();
+    }
 
     private static ObjectMapper configure(ObjectMapper mapper) {
         mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -74,6 +97,7 @@ final class ManifestParser {
             mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
             mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
         }
+        mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
         mapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -82,37 +106,41 @@ final class ManifestParser {
         return mapper;
     }
 
-    /** Parses every non-empty document of {@code content}; JSON when it starts with '{', YAML otherwise. */
-    static List<Document> parse(Path file, byte[] content) throws ManifestException {
-        ObjectMapper mapper = looksLikeJson(content) ? JSON : YAML;
-        List<Document> docs = new ArrayList<>();
-        int index = 0;
-        try (JsonParser p = mapper.createParser(content)) {
-            JsonToken t;
-            while ((t = p.nextToken()) != null) {
-                int line = p.currentTokenLocation().getLineNr();
-                int root = index++;
-                if (t == JsonToken.VALUE_NULL) {
-                    continue; // an empty document ("---" with nothing, or only comments)
-                }
-                if (t != JsonToken.START_OBJECT) {
-                    throw new ManifestException(file, line,
-                            "expected an object with apiVersion and kind, got " + describe(t));
-                }
-                JsonNode node = mapper.readTree(p);
-                docs.add(new Document(decode(file, mapper, content, root, node, line), line));
-            }
+    /** Parses every non-empty document of {@code content}: JSON when it starts with '{' or '[', YAML otherwise. */
+    List<Document> parse(Path file, byte[] content) throws ManifestException {
+        if (content.length > limits.maxBytes()) {
+            throw new ManifestException(file, 0, "the file is " + ManifestLimits.describeBytes(content.length)
+                    + ", over the limit of " + ManifestLimits.describeBytes(limits.maxBytes()));
+        }
+        ManifestText.Decoded text = ManifestText.decode(file, content, limits);
+        JsonFactory factory = text.json() ? json : yaml;
+        List<ManifestTrees.Document> trees;
+        try (JsonParser p = factory.createParser(text.utf8())) {
+            trees = ManifestTrees.read(file, p, limits);
         } catch (JsonProcessingException e) {
             throw syntax(file, e);
         } catch (IOException e) {
-            throw new ManifestException(file, 0, "cannot read: " + e.getMessage());
+            throw new ManifestException(file, 0, "cannot read: " + SafeText.parserMessage(e.getMessage()));
+        } catch (RuntimeException e) {
+            // SnakeYAML's own limits and reader errors arrive unwrapped
+            throw new ManifestException(file, 0, "syntax error: " + SafeText.parserMessage(e.getMessage()));
+        }
+        List<Document> docs = new ArrayList<>();
+        for (ManifestTrees.Document t : trees) {
+            if (!t.root().isObject()) {
+                throw new ManifestException(file, t.line(), "expected an object with apiVersion and kind, got "
+                        + describe(t.root()));
+            }
+            docs.add(new Document(decode(file, factory, text.utf8(), t), t.line()));
         }
         return docs;
     }
 
-    /** Decodes root value number {@code root} as the type its kind names, re-reading it so errors keep lines. */
-    private static HasMetadata decode(Path file, ObjectMapper mapper, byte[] content, int root, JsonNode node,
-                                      int line) throws ManifestException, IOException {
+    /** Decodes one tree as the type its kind names; an error is placed on its line by reading the text again. */
+    private static HasMetadata decode(Path file, JsonFactory factory, byte[] content, ManifestTrees.Document doc)
+            throws ManifestException {
+        JsonNode node = doc.root();
+        int line = doc.line();
         String kind = text(node, "kind");
         String apiVersion = text(node, "apiVersion");
         if (kind == null || kind.isEmpty()) {
@@ -121,7 +149,7 @@ final class ManifestParser {
         }
         Kind known = KINDS.get(kind);
         if (known == null) {
-            throw new ManifestException(file, line, "unsupported kind \"" + kind + "\" (want one of "
+            throw new ManifestException(file, line, "unsupported kind " + SafeText.kind(kind) + "(want one of "
                     + String.join(", ", sortedKinds()) + ")");
         }
         if (apiVersion == null || apiVersion.isEmpty()) {
@@ -129,20 +157,40 @@ final class ManifestParser {
                     + known.apiVersion() + ")");
         }
         if (!known.apiVersion().equals(apiVersion)) {
-            throw new ManifestException(file, line, "unsupported apiVersion \"" + apiVersion + "\" for kind " + kind
-                    + " (want " + known.apiVersion() + ")");
+            throw new ManifestException(file, line, "unsupported apiVersion " + SafeText.apiVersion(apiVersion)
+                    + "for kind " + kind + " (want " + known.apiVersion() + ")");
         }
-        try (JsonParser p = mapper.createParser(content)) {
-            for (int i = 0; i < root; i++) {
-                p.nextToken();
-                p.skipChildren();
-            }
-            p.nextToken();
-            return mapper.readValue(p, known.type());
+        try {
+            return DECODER.treeToValue(node, known.type());
         } catch (MismatchedInputException e) {
-            throw new ManifestException(file, lineOf(e, line), typeError(e));
+            throw new ManifestException(file, lineOf(factory, content, doc, e), typeError(e));
         } catch (JsonMappingException e) {
-            throw new ManifestException(file, lineOf(e, line), pathOf(e) + ": " + e.getOriginalMessage());
+            String why = e.getCause() instanceof InputCoercionException ? "out of range: " + rangeOf(e)
+                    : SafeText.parserMessage(e.getOriginalMessage());
+            throw new ManifestException(file, lineOf(factory, content, doc, e), pathOf(e) + ": " + why);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new ManifestException(file, line, "cannot decode the " + kind + ": "
+                    + SafeText.parserMessage(e.getMessage()));
+        }
+    }
+
+    private static String rangeOf(JsonMappingException e) {
+        Class<?> target = e.getCause() instanceof InputCoercionException c ? c.getTargetType() : null;
+        if (target == Integer.class || target == int.class) {
+            return "want an int32";
+        }
+        if (target == Long.class || target == long.class) {
+            return "want an int64";
+        }
+        return "the number does not fit";
+    }
+
+    private static int lineOf(JsonFactory factory, byte[] content, ManifestTrees.Document doc,
+                              JsonMappingException e) {
+        try (JsonParser p = factory.createParser(content)) {
+            return ManifestTrees.lineOf(p, doc.index(), e.getPath(), doc.line());
+        } catch (IOException | RuntimeException again) {
+            return doc.line();
         }
     }
 
@@ -150,47 +198,42 @@ final class ManifestParser {
         return KINDS.keySet().stream().sorted().toList();
     }
 
+    private static String describe(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case ARRAY -> "a list";
+            case STRING -> "a string";
+            case NUMBER -> n.isIntegralNumber() ? "an integer" : "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> "a " + n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v != null && v.isTextual() ? v.asText() : null;
     }
 
-    private static boolean looksLikeJson(byte[] content) {
-        for (byte b : content) {
-            if (b == '{' || b == '[') {
-                return true;
-            }
-            if (!Character.isWhitespace(b) && b != (byte) 0xEF && b != (byte) 0xBB && b != (byte) 0xBF) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    private static int lineOf(JsonProcessingException e, int fallback) {
-        JsonLocation loc = e.getLocation();
-        return loc != null && loc.getLineNr() > 0 ? loc.getLineNr() : fallback;
-    }
-
     private static ManifestException syntax(Path file, JsonProcessingException e) {
         String reason;
-        int line = lineOf(e, 0);
+        JsonLocation loc = e.getLocation();
+        int line = loc != null && loc.getLineNr() > 0 ? loc.getLineNr() : 0;
         if (e.getCause() instanceof MarkedYAMLException y && y.getProblem() != null) {
             // The problem mark is where SnakeYAML found the fault; Jackson's location is its last good token.
             if (y.getProblemMark() != null) {
                 line = y.getProblemMark().getLine() + 1;
             }
             // SnakeYAML's own text spans lines and repeats the snippet; problem + context read better.
-            reason = y.getProblem();
+            reason = SafeText.parserMessage(y.getProblem());
             if (y.getContext() != null && y.getContextMark() != null) {
-                reason += " (" + y.getContext() + " that starts at line " + (y.getContextMark().getLine() + 1) + ")";
+                reason += " (" + SafeText.parserMessage(y.getContext()) + " that starts at line "
+                        + (y.getContextMark().getLine() + 1) + ")";
             }
             if (reason.contains("<block")) {
                 reason += "; check the indentation";
             }
         } else {
-            String msg = e.getOriginalMessage() == null ? String.valueOf(e.getMessage()) : e.getOriginalMessage();
-            reason = SOURCE.matcher(msg.lines().findFirst().orElse(msg)).replaceAll("[");
+            reason = SafeText.parserMessage(e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage());
         }
         return new ManifestException(file, line, "syntax error: " + reason);
     }

@@ -3,6 +3,8 @@ package dev.skiff.kubelet.pod;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -25,6 +27,13 @@ public final class PodValidator {
     private static final Pattern ENV_VAR_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
     private static final Pattern PORT_NAME_CHARS = Pattern.compile("[-a-z0-9]+");
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
+    /** What Skiff accepts as a uid: it names directories ({@code pods/<uid>}, {@code <ns>_<name>_<uid>}). */
+    private static final Pattern UID = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?");
+    private static final int MAX_UID = 128;
+    /** Values quoted in messages are cut here: a field error must not carry a whole file. */
+    private static final int MAX_QUOTED = 320;
+    /** Upstream's TotalAnnotationSizeLimitB. */
+    private static final long MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
     private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     private static final List<String> RESTART_POLICIES = List.of("Always", "Never", "OnFailure");
@@ -49,6 +58,8 @@ public final class PodValidator {
         } else {
             label(errs, "metadata.namespace", ns);
         }
+        uid(errs, pod.getMetadata() == null ? null : pod.getMetadata().getUid());
+        annotations(errs, pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations());
         PodSpec spec = pod.getSpec();
         if (spec == null) {
             errs.add(required("spec", ""));
@@ -79,6 +90,63 @@ public final class PodValidator {
                     "must be greater than or equal to 0"));
         }
         return errs;
+    }
+
+    /**
+     * The identity of a ConfigMap, Secret, PersistentVolume, PersistentVolumeClaim or StorageClass: a name that is a
+     * DNS-1123 subdomain (as the API server requires of each), a DNS-1123 label namespace when one is set, and a
+     * uid that can name a file when one is set. Empty when valid.
+     */
+    public static List<String> validateIdentity(HasMetadata object) {
+        List<String> errs = new ArrayList<>();
+        ObjectMeta meta = object.getMetadata();
+        String name = meta == null ? null : meta.getName();
+        if (isEmpty(name)) {
+            errs.add(required("metadata.name", "name is needed for " + object.getKind()));
+            return errs;
+        }
+        subdomain(errs, "metadata.name", name);
+        if (!isEmpty(meta.getNamespace())) {
+            label(errs, "metadata.namespace", meta.getNamespace());
+        }
+        uid(errs, meta.getUid());
+        return errs;
+    }
+
+    /**
+     * Upstream keeps a uid a manifest sets (and hashes one when it sets none) without checking it; Skiff makes
+     * directories of it, so it must be one path segment that cannot climb: letters, digits and '-' (a UUID or
+     * upstream's md5 hex both are).
+     */
+    private static void uid(List<String> errs, String uid) {
+        if (isEmpty(uid)) {
+            return;
+        }
+        if (uid.length() > MAX_UID) {
+            errs.add(invalid("metadata.uid", uid, "must be no more than " + MAX_UID + " characters"));
+        } else if (!UID.matcher(uid).matches()) {
+            errs.add(invalid("metadata.uid", uid, "must consist of letters, digits and '-', and start and end with"
+                    + " a letter or digit (a UUID, e.g. '7b2c1c0e-5d1f-4b7a-9a43-0c0d9e1f2a3b'); Skiff names the"
+                    + " pod's directories after it"));
+        }
+    }
+
+    /** Upstream's ValidateAnnotations size check: keys and values together at most 256 KiB. */
+    private static void annotations(List<String> errs, java.util.Map<String, String> annotations) {
+        if (annotations == null) {
+            return;
+        }
+        long total = 0;
+        for (java.util.Map.Entry<String, String> e : annotations.entrySet()) {
+            total += utf8Length(e.getKey()) + (e.getValue() == null ? 0 : utf8Length(e.getValue()));
+        }
+        if (total > MAX_ANNOTATIONS_BYTES) {
+            errs.add("metadata.annotations: Too long: may not be more than " + MAX_ANNOTATIONS_BYTES + " bytes");
+        }
+    }
+
+    private static long utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private static Set<String> volumes(List<String> errs, List<Volume> list) {
@@ -304,7 +372,9 @@ public final class PodValidator {
     }
 
     private static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        String shown = s.length() <= MAX_QUOTED ? s : s.substring(0, MAX_QUOTED);
+        String q = '"' + shown.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return s.length() <= MAX_QUOTED ? q : q + "... (" + s.length() + " characters)";
     }
 
     private static boolean isEmpty(String s) {

@@ -36,18 +36,35 @@ public final class StaticPodLoader {
 
     private final String nodeName;
     private final Clock clock;
+    private final ManifestParser parser;
+    private final ManifestLimits limits;
 
     public StaticPodLoader(String nodeName) {
-        this(nodeName, Clock.systemUTC());
+        this(nodeName, ManifestLimits.DEFAULTS);
+    }
+
+    public StaticPodLoader(String nodeName, ManifestLimits limits) {
+        this(nodeName, Clock.systemUTC(), limits);
     }
 
     /** With a clock for {@code kubernetes.io/config.seen}, for tests. */
     public StaticPodLoader(String nodeName, Clock clock) {
+        this(nodeName, clock, ManifestLimits.DEFAULTS);
+    }
+
+    public StaticPodLoader(String nodeName, Clock clock, ManifestLimits limits) {
         this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
         if (nodeName.isEmpty()) {
             throw new IllegalArgumentException("nodeName must not be empty");
         }
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.parser = new ManifestParser(limits);
+    }
+
+    /** What one file may ask of the parser; a file over {@code maxBytes} should not even be read. */
+    public ManifestLimits limits() {
+        return limits;
     }
 
     /**
@@ -62,7 +79,7 @@ public final class StaticPodLoader {
         Pod pod = null;
         int podLine = 0;
         List<HasMetadata> objects = new ArrayList<>();
-        for (ManifestParser.Document doc : ManifestParser.parse(file, content)) {
+        for (ManifestParser.Document doc : parser.parse(file, content)) {
             if (doc.object() instanceof Pod p) {
                 if (pod != null) {
                     throw new ManifestException(file, doc.line(),
@@ -72,10 +89,10 @@ public final class StaticPodLoader {
                 podLine = doc.line();
             } else {
                 HasMetadata o = doc.object();
-                if (o.getMetadata() == null || o.getMetadata().getName() == null
-                        || o.getMetadata().getName().isEmpty()) {
-                    throw new ManifestException(file, doc.line(), "metadata.name: Required value: name is needed for "
-                            + o.getKind());
+                List<String> errors = PodValidator.validateIdentity(o);
+                if (!errors.isEmpty()) {
+                    throw new ManifestException(file, doc.line(), "invalid " + o.getKind() + ": "
+                            + String.join("; ", errors));
                 }
                 PodDefaults.apply(o);
                 objects.add(o);
@@ -88,6 +105,23 @@ public final class StaticPodLoader {
         LOG.debug("loaded static pod {}/{} uid {} from {}", staticPod.getMetadata().getNamespace(),
                 staticPod.getMetadata().getName(), staticPod.getMetadata().getUid(), file);
         return new Manifest(file, Optional.of(staticPod), objects);
+    }
+
+    /**
+     * Loads a small built-in manifest and forgets it: the first load in a JVM spends most of a second loading the
+     * pod model's classes, which a caller can so do ahead of the first real file.
+     */
+    public void warmUp() {
+        String manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: warm-up\nspec:\n  containers:\n"
+                + "  - name: c\n    image: busybox\n    ports: [{containerPort: 80}]\n    env: [{name: A, value: b}]\n"
+                + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: warm-up}\ndata: {a: b}\n";
+        String json = "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"warm-up\"}}";
+        try {
+            load(Path.of("/warm-up.yaml"), manifest.getBytes(StandardCharsets.UTF_8));
+            load(Path.of("/warm-up.json"), json.getBytes(StandardCharsets.UTF_8));
+        } catch (ManifestException | RuntimeException e) {
+            LOG.debug("warming the manifest parser up: {}", e.toString());
+        }
     }
 
     private Pod toStaticPod(Path file, Pod pod, int line) throws ManifestException {

@@ -98,6 +98,17 @@ class KubeletSettingsTest {
     }
 
     @Test
+    void manifestMaxSizeIsSkiffsOwnFlagWithEtcdsLimitAsDefault() throws Exception {
+        assertEquals(1536L * 1024, resolve(null).manifestMaxBytes());
+        assertEquals(3L << 20, resolve(null, "--manifest-max-size=3Mi").manifestMaxBytes());
+        for (String bad : List.of("0", "-1Ki", "65Mi")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> resolve(null, "--manifest-max-size=" + bad));
+            assertTrue(e.getMessage().contains("--manifest-max-size " + bad + " must be greater than 0 and at most 64Mi"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void relativeFlagPathsAreTakenFromTheWorkingDirectory() throws Exception {
         KubeletSettings s = resolve(null, "--pod-manifest-path=manifests", "--root-dir=state");
         Path cwd = Path.of("").toAbsolutePath();

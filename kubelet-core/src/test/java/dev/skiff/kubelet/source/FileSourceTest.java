@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** FileSource against real files, the real WatchService and a real PodConfig. */
 class FileSourceTest {
-    private static final Duration WAIT = Duration.ofSeconds(3);
+    /** Generous: the machine is shared, and a loaded one takes seconds to load Jackson and fabric8 once. */
+    private static final Duration WAIT = Duration.ofSeconds(10);
     /** Fast settling so tests that wait for an error stay short; the partial-write test uses the defaults. */
     private static final FileSource.Options FAST = new FileSource.Options(Duration.ofSeconds(20),
             Duration.ofMillis(100), Duration.ofMillis(150), 3);
@@ -52,6 +53,12 @@ class FileSourceTest {
     private final BlockingQueue<SourceSnapshot> snapshots = new LinkedBlockingQueue<>();
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
     private final List<FileSource> sources = new ArrayList<>();
+
+    /** The first parse in a JVM loads the Pod model's classes: done here, not inside a test's wait. */
+    @org.junit.jupiter.api.BeforeAll
+    static void warmUp() throws Exception {
+        new StaticPodLoader("warm-up").load(Path.of("/warm-up.yaml"), pod("w", "busybox").getBytes(StandardCharsets.UTF_8));
+    }
 
     @BeforeEach
     void captureLog() {
@@ -382,9 +389,85 @@ class FileSourceTest {
         expectQuiet(Duration.ofMillis(300));
     }
 
+    @Test
+    void aSlowFileNeverHoldsUpTheOthers() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        FileSource.Loader slowOnOne = (file, content) -> {
+            if (file.getFileName().toString().equals("slow.yaml")) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return loader.load(file, content);
+        };
+        FileSource source = new FileSource(tmp, slowOnOne, 1 << 20, FAST, s -> {
+            snapshots.add(s);
+            config.accept(s);
+        });
+        sources.add(source);
+        source.start();
+        assertTrue(next().pods().isEmpty());
+        write(tmp.resolve("slow.yaml"), pod("slow", "busybox"));
+        Thread.sleep(100); // the slow file is being parsed
+        for (int i = 0; i < 5; i++) {
+            write(tmp.resolve("fast-" + i + ".yaml"), pod("fast-" + i, "busybox"));
+        }
+        awaitCondition(() -> config.pods().size() == 5);
+        assertTrue(config.pods().stream().noneMatch(p -> p.getMetadata().getName().startsWith("slow")));
+        release.countDown();
+        awaitCondition(() -> config.pods().size() == 6);
+    }
+
+    @Test
+    void hostileEntriesAreReportedAndNeverBlockTheSource() throws Exception {
+        FileSource source = start(tmp, FAST);
+        Path fifo = tmp.resolve("fifo.yaml");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0);
+        Path big = tmp.resolve("big.yaml");
+        try (FileChannel ch = FileChannel.open(big, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {'a'}), 50L << 20); // 50 MiB, sparse
+        }
+        Path secret = Files.writeString(tmp.resolve("secret.txt"), "token: s3cr3t-VALUE-42\n");
+        Files.createSymbolicLink(tmp.resolve("secret.yaml"), secret);
+        write(tmp.resolve("web.yaml"), pod("web", "nginx:1.25"));
+        assertEquals("web-node1", expect(PodUpdate.Op.ADD).getMetadata().getName());
+        assertTrue(awaitError(source, fifo).reason().contains("not a regular file (a FIFO)"));
+        assertTrue(awaitError(source, big).reason().contains("52428801 bytes"));
+        assertTrue(awaitError(source, tmp.resolve("secret.yaml")).reason().startsWith("missing kind"));
+        assertTrue(log.list.stream().noneMatch(e -> e.getFormattedMessage().contains("s3cr3t")));
+        assertTrue(source.errors().values().stream().noneMatch(e -> e.getMessage().contains("s3cr3t")));
+        // the source still follows changes
+        Files.delete(tmp.resolve("web.yaml"));
+        expect(PodUpdate.Op.REMOVE);
+    }
+
+    @Test
+    void aFileRewrittenManyTimesASecondSettlesOnItsLastVersion() throws Exception {
+        start(tmp, FAST);
+        Path file = tmp.resolve("web.yaml");
+        for (int i = 0; i < 200; i++) {
+            write(file, pod("web", "nginx:" + i));
+        }
+        awaitCondition(() -> config.pods().size() == 1 && image(config.pods().get(0)).equals("nginx:199"));
+        expectQuietAfterDrain(Duration.ofMillis(500));
+        assertEquals("nginx:199", image(config.pods().get(0)));
+    }
+
+    /** Takes what is queued, then expects nothing more for {@code d}. */
+    private void expectQuietAfterDrain(Duration d) throws InterruptedException {
+        while (config.poll(Duration.ofMillis(200)) != null) {
+            // earlier versions on their way
+        }
+        expectQuiet(d);
+    }
+
     private static boolean fileSourceThreadAlive() {
         return Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.getName().equals("file-source") && t.isAlive());
+                .anyMatch(t -> (t.getName().equals("file-source") || t.getName().startsWith("manifest-loader-"))
+                        && t.isAlive());
     }
 
     private static SourceSnapshot snapshot(FileSource source) {

@@ -41,6 +41,8 @@ public interface LibC extends Library {
     int O_DIRECTORY = Platform.isARM() ? 040000 : 0200000;
     int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
     int O_CLOEXEC = 02000000;
+    /** Never blocks in open(2): a FIFO without a writer opens at once (and is then refused by its type). */
+    int O_NONBLOCK = 04000;
     int O_PATH = 010000000;
 
     // *at(2) flags
@@ -59,6 +61,10 @@ public interface LibC extends Library {
     int S_IFDIR = 0040000;
     int S_IFREG = 0100000;
     int S_IFLNK = 0120000;
+    int S_IFIFO = 0010000;
+    int S_IFSOCK = 0140000;
+    int S_IFCHR = 0020000;
+    int S_IFBLK = 0060000;
 
     int EINVAL = 22;
     int ENOENT = 2;
@@ -78,6 +84,9 @@ public interface LibC extends Library {
     int chmod(String path, int mode) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
+
+    /** read(2) into {@code buf} from its start; the count read, 0 at the end of the file. */
+    long read(int fd, byte[] buf, long count) throws LastErrorException;
 
     /** statx(2): its buffer layout is the same on every architecture, unlike struct stat. */
     int statx(int dirFd, String path, int flags, int mask, Pointer buf) throws LastErrorException;
