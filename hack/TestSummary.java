@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * --fail-at-end names no test of the modules after it).
  *
  * <p>Usage: {@code java hack/TestSummary.java STAMP [ROOT]}: only reports written after the file STAMP count, so
- * reports left over from an earlier run are not mistaken for this one's. Exits 0; the caller keeps Maven's status.
+ * reports left over from an earlier run are not mistaken for this one's. Exits 1 when a test failed or erred, or
+ * when no report was written; else 0.
  */
 public class TestSummary {
     record Outcome(String module, String plugin, String test, String kind, String message) {
@@ -70,6 +71,7 @@ public class TestSummary {
             System.out.println("no test reports were written by this run (did the build fail before the tests?)");
         }
         System.out.printf("Tests: %d passed, %d failed, %d skipped%n", total[0], total[1], total[2]);
+        System.exit(total[1] > 0 || perModule.isEmpty() ? 1 : 0);
     }
 
     private static List<Path> reports(Path root, FileTime since) throws IOException {

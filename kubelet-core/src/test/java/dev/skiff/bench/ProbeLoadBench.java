@@ -9,7 +9,6 @@ import dev.skiff.cri.testing.TestImages;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +68,7 @@ public final class ProbeLoadBench {
             long t0 = System.nanoTime();
             for (int i = 0; i < PODS; i++) {
                 Path docroot = Files.createDirectories(www.resolve("p-" + i));
-                write(manifests, "p-" + i + ".yaml", pod("p-" + i, docroot));
+                BenchSkiff.writeManifest(manifests, "p-" + i + ".yaml", pod("p-" + i, docroot));
             }
             awaitRunning(run);
             System.out.printf(Locale.ROOT, "  %d probed pods Running in %.1f s%n", PODS, (System.nanoTime() - t0) / 1e9);
@@ -106,11 +105,7 @@ public final class ProbeLoadBench {
             return 1;
         } finally {
             if (run != null) {
-                try (var files = Files.list(base.resolve("manifests"))) {
-                    for (Path f : files.toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                }
+                BenchSkiff.deleteManifests(base.resolve("manifests"));
                 if (run.process.isAlive()) {
                     awaitGone(run);
                 }
@@ -171,12 +166,6 @@ public final class ProbeLoadBench {
         while (System.nanoTime() < deadline && run.pods(http).size() > 0) {
             Thread.sleep(200);
         }
-    }
-
-    private static void write(Path dir, String name, String yaml) throws Exception {
-        Path tmp = dir.resolve("." + name + ".tmp"); // dotfiles are not read
-        Files.writeString(tmp, yaml);
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
     private String pod(String name, Path docroot) {
