@@ -39,13 +39,8 @@ final class DescribeCommand implements Callable<Integer> {
             description = "The pod's namespace (default: ${DEFAULT-VALUE}).")
     String namespace;
 
-    @Option(names = "--read-only-port", paramLabel = "PORT", defaultValue = "10255",
-            description = "The kubelet's read-only port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
-    int readOnlyPort;
-
-    @Option(names = "--server", paramLabel = "URL",
-            description = "The kubelet's read-only endpoint; overrides --read-only-port (default: http://127.0.0.1:<read-only-port>).")
-    String server;
+    @CommandLine.Mixin
+    ReadOnlyEndpointOptions endpoint = new ReadOnlyEndpointOptions();
 
     /** The clock ages are computed against and the zone times are shown in; tests fix them. */
     Clock clock = Clock.systemDefaultZone();
@@ -56,7 +51,7 @@ final class DescribeCommand implements Callable<Integer> {
             return fail("the server doesn't have a resource type \"" + kind + "\" (skiff describes pods only)");
         }
         try {
-            ReadOnlyClient client = ReadOnlyClient.of(server, readOnlyPort);
+            ReadOnlyClient client = endpoint.client();
             PodList pods = client.get("/pods", PodList.class, "pods");
             Optional<Pod> pod = find(pods);
             if (pod.isEmpty()) {

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -23,13 +22,8 @@ final class PodsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--read-only-port", paramLabel = "PORT", defaultValue = "10255",
-            description = "The kubelet's read-only port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
-    int readOnlyPort;
-
-    @Option(names = "--server", paramLabel = "URL",
-            description = "The kubelet's read-only endpoint; overrides --read-only-port (default: http://127.0.0.1:<read-only-port>).")
-    String server;
+    @CommandLine.Mixin
+    ReadOnlyEndpointOptions endpoint = new ReadOnlyEndpointOptions();
 
     /** The clock AGE is computed against; tests fix it. */
     Clock clock = Clock.systemUTC();
@@ -38,7 +32,7 @@ final class PodsCommand implements Callable<Integer> {
     public Integer call() {
         List<Pod> pods;
         try {
-            PodList list = ReadOnlyClient.of(server, readOnlyPort).get("/pods", PodList.class, "pods");
+            PodList list = endpoint.client().get("/pods", PodList.class, "pods");
             pods = sorted(list);
         } catch (IllegalArgumentException | IOException e) {
             return fail(e.getMessage());

@@ -219,4 +219,42 @@ final class BenchSkiff {
             System.out.println("bench: could not remove " + root + ": " + e);
         }
     }
+
+    /** Polls /pods until {@code count} pods of {@code namespace} are Running. */
+    void awaitRunning(HttpClient http, String namespace, int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int running = 0;
+        while (System.nanoTime() < deadline) {
+            checkAlive();
+            running = 0;
+            for (JsonNode p : pods(http)) {
+                if (namespace.equals(p.path("metadata").path("namespace").asText())
+                        && "Running".equals(p.path("status").path("phase").asText())) {
+                    running++;
+                }
+            }
+            if (running >= count) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new BenchException(running + " of " + count + " pods Running after " + timeout.toSeconds() + " s");
+    }
+
+    /** Polls /pods until no pod of {@code namespace} is listed. */
+    void awaitNoPods(HttpClient http, String namespace, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            checkAlive();
+            boolean left = false;
+            for (JsonNode p : pods(http)) {
+                left |= namespace.equals(p.path("metadata").path("namespace").asText());
+            }
+            if (!left) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new BenchException("pods still present " + timeout.toSeconds() + " s after their manifests went");
+    }
 }

@@ -1,6 +1,5 @@
 package dev.skiff.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import dev.skiff.cri.docker.CgroupStats;
 import dev.skiff.cri.docker.ContainerLogs;
@@ -17,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * {@code make bench}, second part: Skiff under a full node. 100 pods without volumes and then 100 pods with two
@@ -102,7 +99,7 @@ public final class NodeLoadBench {
             if (run != null) {
                 BenchSkiff.deleteManifests(base.resolve("manifests"));
                 if (run.process.isAlive()) {
-                    awaitNoPods(run, BATCH_TIMEOUT);
+                    run.awaitNoPods(http, namespace, BATCH_TIMEOUT);
                 }
                 run.stop();
             }
@@ -136,7 +133,7 @@ public final class NodeLoadBench {
         for (int i = 0; i < EXTRA; i++) {
             BenchSkiff.writeManifest(manifests, "extra-" + i + ".yaml", pod("extra-" + i, false));
         }
-        awaitRunning(run, PODS + EXTRA);
+        run.awaitRunning(http, namespace, PODS + EXTRA, BATCH_TIMEOUT);
         ContainerLogs logs = new ContainerLogs(docker);
         DockerRuntimeService cri = new DockerRuntimeService(docker, new PauseImage(docker, null), logs,
                 new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
@@ -167,7 +164,7 @@ public final class NodeLoadBench {
         for (int i = 0; i < PODS; i++) {
             BenchSkiff.writeManifest(manifests, prefix + "-" + i + ".yaml", pod(prefix + "-" + i, volumes));
         }
-        awaitRunning(run, PODS);
+        run.awaitRunning(http, namespace, PODS, BATCH_TIMEOUT);
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
@@ -175,48 +172,8 @@ public final class NodeLoadBench {
         for (int i = 0; i < PODS; i++) {
             Files.deleteIfExists(manifests.resolve(prefix + "-" + i + ".yaml"));
         }
-        awaitNoPods(run, BATCH_TIMEOUT);
+        run.awaitNoPods(http, namespace, BATCH_TIMEOUT);
     }
-
-    private void awaitRunning(BenchSkiff run, int count) throws Exception {
-        long deadline = System.nanoTime() + BATCH_TIMEOUT.toNanos();
-        int running = 0;
-        while (System.nanoTime() < deadline) {
-            run.checkAlive();
-            running = 0;
-            for (JsonNode p : run.pods(http)) {
-                if (namespace.equals(p.path("metadata").path("namespace").asText())
-                        && p.path("status").path("phase").asText().equals("Running")) {
-                    running++;
-                }
-            }
-            if (running >= count) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new BenchException(running + " of " + count + " pods Running after " + BATCH_TIMEOUT.toMinutes() + " min");
-    }
-
-    private void awaitNoPods(BenchSkiff run, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            run.checkAlive();
-            Set<String> left = new HashSet<>();
-            for (JsonNode p : run.pods(http)) {
-                if (namespace.equals(p.path("metadata").path("namespace").asText())) {
-                    left.add(p.path("metadata").path("name").asText());
-                }
-            }
-            if (left.isEmpty()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new BenchException("pods still present " + timeout.toMinutes() + " min after their manifests went");
-    }
-
-
 
     private String configMap() {
         return """

@@ -70,7 +70,7 @@ public final class ProbeLoadBench {
                 Path docroot = Files.createDirectories(www.resolve("p-" + i));
                 BenchSkiff.writeManifest(manifests, "p-" + i + ".yaml", pod("p-" + i, docroot));
             }
-            awaitRunning(run);
+            run.awaitRunning(http, namespace, PODS, BATCH_TIMEOUT);
             System.out.printf(Locale.ROOT, "  %d probed pods Running in %.1f s%n", PODS, (System.nanoTime() - t0) / 1e9);
 
             Thread.sleep(SETTLE.toMillis());
@@ -107,7 +107,7 @@ public final class ProbeLoadBench {
             if (run != null) {
                 BenchSkiff.deleteManifests(base.resolve("manifests"));
                 if (run.process.isAlive()) {
-                    awaitGone(run);
+                    run.awaitNoPods(http, namespace, BATCH_TIMEOUT);
                 }
                 run.stop();
             }
@@ -139,33 +139,6 @@ public final class ProbeLoadBench {
             }
         }
         return false;
-    }
-
-    private void awaitRunning(BenchSkiff run) throws Exception {
-        long deadline = System.nanoTime() + BATCH_TIMEOUT.toNanos();
-        int running = 0;
-        while (System.nanoTime() < deadline) {
-            run.checkAlive();
-            running = 0;
-            for (JsonNode p : run.pods(http)) {
-                if (namespace.equals(p.path("metadata").path("namespace").asText())
-                        && "Running".equals(p.path("status").path("phase").asText())) {
-                    running++;
-                }
-            }
-            if (running >= PODS) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new BenchException(running + " of " + PODS + " pods Running after " + BATCH_TIMEOUT.toMinutes() + " min");
-    }
-
-    private void awaitGone(BenchSkiff run) throws Exception {
-        long deadline = System.nanoTime() + BATCH_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline && run.pods(http).size() > 0) {
-            Thread.sleep(200);
-        }
     }
 
     private String pod(String name, Path docroot) {

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -427,34 +426,33 @@ public final class PodDescriber {
         }
     }
 
-    private void multiline(String title, Map<String, String> values) {
+    /**
+     * kubectl's multi-line fields (printLabelsMultiline, printAnnotationsMultiline, printTolerationsMultiline): the
+     * title and the first item on one line, each further item on its own line in the value column; {@code <none>}.
+     */
+    private <T> void titled(String title, java.util.Collection<T> items, java.util.function.Consumer<T> item) {
         w(0, "%s:\t", title);
-        if (values == null || values.isEmpty()) {
+        if (items == null || items.isEmpty()) {
             w(0, "<none>\n");
             return;
         }
         boolean first = true;
-        for (var e : new TreeMap<>(values).entrySet()) {
+        for (T t : items) {
             if (!first) {
                 w(0, "\t");
             }
             first = false;
-            w(0, "%s=%s\n", e.getKey(), e.getValue());
+            item.accept(t);
         }
     }
 
+    private void multiline(String title, Map<String, String> values) {
+        titled(title, values == null ? null : new TreeMap<>(values).entrySet(),
+                e -> w(0, "%s=%s\n", e.getKey(), e.getValue()));
+    }
+
     private void annotations(Map<String, String> values) {
-        w(0, "Annotations:\t");
-        if (values == null || values.isEmpty()) {
-            w(0, "<none>\n");
-            return;
-        }
-        boolean first = true;
-        for (var e : new TreeMap<>(values).entrySet()) {
-            if (!first) {
-                w(0, "\t");
-            }
-            first = false;
+        titled("Annotations", values == null ? null : new TreeMap<>(values).entrySet(), e -> {
             String value = e.getValue().endsWith("\n") ? e.getValue().substring(0, e.getValue().length() - 1) : e.getValue();
             if (value.length() + e.getKey().length() + 2 > MAX_ANNOTATION_LEN || value.contains("\n")) {
                 w(0, "%s:\n", e.getKey());
@@ -466,21 +464,11 @@ public final class PodDescriber {
             } else {
                 w(0, "%s: %s\n", e.getKey(), value);
             }
-        }
+        });
     }
 
     private void tolerations(List<Toleration> tolerations) {
-        w(0, "Tolerations:\t");
-        if (tolerations == null || tolerations.isEmpty()) {
-            w(0, "<none>\n");
-            return;
-        }
-        boolean first = true;
-        for (Toleration t : tolerations) {
-            if (!first) {
-                w(0, "\t");
-            }
-            first = false;
+        titled("Tolerations", tolerations, t -> {
             StringBuilder b = new StringBuilder(str(t.getKey()));
             if (nonEmpty(t.getValue())) {
                 b.append('=').append(t.getValue());
@@ -495,7 +483,7 @@ public final class PodDescriber {
                 b.append(" for ").append(t.getTolerationSeconds()).append('s');
             }
             w(0, "%s\n", b);
-        }
+        });
     }
 
     private void events(List<Event> events) {
@@ -542,14 +530,7 @@ public final class PodDescriber {
     }
 
     private static Instant time(String rfc3339) {
-        if (rfc3339 == null || rfc3339.isEmpty()) {
-            return null;
-        }
-        try {
-            return Instant.parse(rfc3339);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        return PodTable.time(rfc3339);
     }
 
     private static int n(Integer i) {

@@ -237,7 +237,8 @@ public final class PodTable {
         return s != null && !s.isEmpty();
     }
 
-    private static Instant time(String rfc3339) {
+    /** An RFC 3339 time of the API, null when absent or not one. */
+    public static Instant time(String rfc3339) {
         if (rfc3339 == null || rfc3339.isEmpty()) {
             return null;
         }
