@@ -37,6 +37,8 @@ public final class PodValidator {
 
     private static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     private static final List<String> RESTART_POLICIES = List.of("Always", "Never", "OnFailure");
+    /** A container's own restartPolicy (init containers only): upstream's ContainerRestartPolicyAlways. */
+    private static final List<String> CONTAINER_RESTART_POLICIES = List.of("Always");
     private static final List<String> DNS_POLICIES = List.of("ClusterFirst", "ClusterFirstWithHostNet", "Default",
             "None");
     private static final List<String> PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
@@ -67,11 +69,11 @@ public final class PodValidator {
         }
         Set<String> volumes = volumes(errs, spec.getVolumes());
         Set<String> names = new HashSet<>();
-        containers(errs, "spec.initContainers", spec.getInitContainers(), names, volumes);
+        containers(errs, "spec.initContainers", spec.getInitContainers(), names, volumes, true);
         if (spec.getContainers() == null || spec.getContainers().isEmpty()) {
             errs.add(required("spec.containers", ""));
         }
-        containers(errs, "spec.containers", spec.getContainers(), names, volumes);
+        containers(errs, "spec.containers", spec.getContainers(), names, volumes, false);
         ProbeValidator.validate(errs, spec);
         if (!isEmpty(spec.getRestartPolicy()) && !RESTART_POLICIES.contains(spec.getRestartPolicy())) {
             errs.add(notSupported("spec.restartPolicy", spec.getRestartPolicy(), RESTART_POLICIES));
@@ -167,7 +169,7 @@ public final class PodValidator {
     }
 
     private static void containers(List<String> errs, String base, List<Container> list, Set<String> names,
-                                   Set<String> volumes) {
+                                   Set<String> volumes, boolean init) {
         if (list == null) {
             return;
         }
@@ -186,10 +188,26 @@ public final class PodValidator {
             if (!isEmpty(c.getImagePullPolicy()) && !PULL_POLICIES.contains(c.getImagePullPolicy())) {
                 errs.add(notSupported(path + ".imagePullPolicy", c.getImagePullPolicy(), PULL_POLICIES));
             }
+            restartPolicy(errs, path, c.getRestartPolicy(), init);
             ports(errs, path, c.getPorts());
             env(errs, path, c.getEnv());
             boolean privileged = c.getSecurityContext() != null && Boolean.TRUE.equals(c.getSecurityContext().getPrivileged());
             mounts(errs, path, c.getVolumeMounts(), volumes, privileged);
+        }
+    }
+
+    /**
+     * A container's own restartPolicy: only {@code Always} and only on an init container (a sidecar), as upstream's
+     * validateInitContainerRestartPolicy and validateContainers say.
+     */
+    private static void restartPolicy(List<String> errs, String base, String policy, boolean init) {
+        if (policy == null) {
+            return;
+        }
+        if (!init) {
+            errs.add(base + ".restartPolicy: Forbidden: may not be set for non-init containers");
+        } else if (!CONTAINER_RESTART_POLICIES.contains(policy)) {
+            errs.add(notSupported(base + ".restartPolicy", policy, CONTAINER_RESTART_POLICIES));
         }
     }
 

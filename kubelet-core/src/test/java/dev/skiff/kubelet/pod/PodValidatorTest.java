@@ -137,6 +137,22 @@ class PodValidatorTest {
     }
 
     @Test
+    void containerRestartPolicyOnlyAlwaysAndOnlyOnInitContainers() throws Exception {
+        has(reason("  initContainers: [{name: i, image: b, restartPolicy: OnFailure}]\n  containers: [{name: c, image: b}]\n"),
+                "spec.initContainers[0].restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\"");
+        has(reason("  initContainers: [{name: i, image: b, restartPolicy: Never}]\n  containers: [{name: c, image: b}]\n"),
+                "spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"");
+        has(reason("  containers: [{name: c, image: b}, {name: d, image: b, restartPolicy: Always}]\n"),
+                "spec.containers[1].restartPolicy: Forbidden: may not be set for non-init containers");
+        String sidecar = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                + "  restartPolicy: Never\n"
+                + "  initContainers: [{name: log, image: b, restartPolicy: Always}]\n"
+                + "  containers: [{name: c, image: b}]\n";
+        assertTrue(loader.load(Path.of("/m/p.yaml"), sidecar.getBytes(StandardCharsets.UTF_8)).pod().isPresent(),
+                "a sidecar (restartPolicy Always on an init container) is valid whatever the pod's restartPolicy");
+    }
+
+    @Test
     void dnsPolicy() {
         has(reason("  dnsPolicy: Cluster\n  containers: [{name: c, image: b}]\n"),
                 "spec.dnsPolicy: Unsupported value: \"Cluster\": supported values: \"ClusterFirst\", "
