@@ -103,7 +103,7 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
         CriPodView view = views.load(runtimePod);
         Instant now = clock.instant();
         PodActions actions = PodActionsCalculator.compute(pod, runtimePod, sandboxStatuses(view), containerStatuses(view),
-                backoff, now, id -> probes.failure(id).map(ProbeManager.ProbeFailure::type));
+                backoff, now, probes::result);
         actions.containersToKill().keySet().forEach(id -> probes.recordKill(uid(pod), id));
         KubeRuntimeManager.SyncResult result = manager.syncPod(pod, runtimePod, view, actions);
         Map<String, ContainerWaiting> waiting = result.waiting();

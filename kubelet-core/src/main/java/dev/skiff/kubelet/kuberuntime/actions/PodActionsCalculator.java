@@ -15,18 +15,20 @@ import dev.skiff.kubelet.kuberuntime.actions.PodActions.Waiting;
 import dev.skiff.kubelet.pleg.RuntimePod;
 import dev.skiff.kubelet.pod.ContainerSpecHash;
 import dev.skiff.kubelet.prober.ProbeType;
+import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import io.fabric8.kubernetes.api.model.Pod;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Upstream's computePodActions: compares a pod's spec with what the runtime holds and says what syncPod must
@@ -58,25 +60,26 @@ public final class PodActionsCalculator {
     public static PodActions compute(Pod pod, RuntimePod runtimePod, Map<String, PodSandboxStatus> sandboxStatuses,
                                      Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff,
                                      Instant now) {
-        return compute(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now, id -> Optional.empty());
+        return compute(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now, ProbeResults.NONE);
     }
 
     /**
-     * As above, and a running container whose liveness or startup probe failed is killed and, unless the restart
-     * policy is Never, started again (upstream: {@code Container app failed liveness probe, will be restarted}).
+     * As above, with the prober's results: a running container whose liveness or startup probe failed is killed and,
+     * unless the restart policy is Never (a sidecar: always), started again (upstream: {@code Container app failed
+     * liveness probe, will be restarted}); a sidecar with a startup probe holds the next init container back until
+     * the probe succeeds.
      *
-     * @param probeFailures container id → the probe (liveness or startup) that failed, if one did
+     * @param probes the cached liveness and startup results per container instance
      */
     public static PodActions compute(Pod pod, RuntimePod runtimePod, Map<String, PodSandboxStatus> sandboxStatuses,
                                      Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff,
-                                     Instant now, Function<String, Optional<ProbeType>> probeFailures) {
-        return new Computation(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now, probeFailures).run();
+                                     Instant now, ProbeResults probes) {
+        return new Computation(pod, runtimePod, sandboxStatuses, containerStatuses, backoff, now, probes).run();
     }
 
     /** Records in the back-off each restart of {@code actions} that the caller has just carried out. */
     public static void recordRestarts(PodActions actions, CrashLoopBackOff backoff, Instant now) {
-        actions.nextInitContainer().ifPresent(c -> record(c, backoff, now));
-        for (ContainerToStart c : actions.containersToStart()) {
+        for (ContainerToStart c : actions.starts()) {
             record(c, backoff, now);
         }
     }
@@ -134,20 +137,21 @@ public final class PodActionsCalculator {
         private final Map<String, ContainerStatus> containerStatuses;
         private final CrashLoopBackOff backoff;
         private final Instant now;
-        private final Function<String, Optional<ProbeType>> probeFailures;
+        private final ProbeResults probes;
         private final String restartPolicy;
 
         private final Map<String, ContainerToKill> toKill = new LinkedHashMap<>();
         private final Map<String, Waiting> waiting = new LinkedHashMap<>();
         private final List<ContainerToStart> toStart = new ArrayList<>();
-        private Optional<ContainerToStart> nextInit = Optional.empty();
+        /** Init containers to start, in spec order (found walking the spec backwards, so added at the front). */
+        private final Deque<ContainerToStart> initToStart = new ArrayDeque<>();
         private boolean killPod;
 
         Computation(Pod pod, RuntimePod runtime, Map<String, PodSandboxStatus> sandboxStatuses,
                     Map<String, ContainerStatus> containerStatuses, CrashLoopBackOff backoff, Instant now,
-                    Function<String, Optional<ProbeType>> probeFailures) {
+                    ProbeResults probes) {
             this.pod = pod;
-            this.probeFailures = probeFailures;
+            this.probes = probes;
             this.runtime = runtime != null ? runtime
                     : new RuntimePod(pod.getMetadata().getUid(), pod.getMetadata().getName(), pod.getMetadata().getNamespace(), List.of(), List.of());
             this.sandboxStatuses = sandboxStatuses == null ? Map.of() : sandboxStatuses;
@@ -164,7 +168,8 @@ public final class PodActionsCalculator {
                 return newSandbox(sandbox);
             }
             killUnwanted();
-            if (!initDone()) {
+            boolean initialized = initContainerActions();
+            if (killPod || !initialized) {
                 // Initialization failed or still in progress: app containers wait.
                 return actions(sandbox, false);
             }
@@ -180,7 +185,7 @@ public final class PodActionsCalculator {
                         if (latest.isPresent() && latest.get().state() == ContainerState.CONTAINER_UNKNOWN) {
                             // Unknown may still run: kill before starting another, never two instances.
                             toKill.put(latest.get().container().getId(), new ContainerToKill(spec.getName(),
-                                    "Container is in \"Unknown\" state, try killing it before restart"));
+                                    "Container is in \"unknown\" state, try killing it before restart"));
                         }
                     }
                     continue;
@@ -194,17 +199,30 @@ public final class PodActionsCalculator {
                     startOrWait(i, spec, false, "spec hash changed", toStart::add);
                     continue;
                 }
-                Optional<ProbeType> failed = probeFailures.apply(running.container().getId());
+                Optional<ProbeType> failed = probeFailure(running.container().getId());
                 if (failed.isPresent()) {
                     killForProbe(i, spec, running, failed.get());
                     continue;
                 }
                 keep++;
             }
-            if (keep == 0 && toStart.isEmpty() && waiting.isEmpty()) {
+            boolean appsToRun = !toStart.isEmpty() || specs.stream().anyMatch(c -> waiting.containsKey(c.getName()));
+            if (keep == 0 && !appsToRun) {
+                // Every app container is done for good: the pod is killed, and sidecars do not keep it alive (upstream
+                // clears InitContainersToStart), so a Job-like pod completes although its sidecars would run on.
                 killPod = true;
+                initToStart.clear();
+                initContainers().forEach(c -> waiting.remove(c.getName()));
             }
             return actions(sandbox, false);
+        }
+
+        /** The probe that failed on a running instance: liveness first, then startup (upstream's order). */
+        private Optional<ProbeType> probeFailure(String containerId) {
+            if (probes.failed(ProbeType.LIVENESS, containerId)) {
+                return Optional.of(ProbeType.LIVENESS);
+            }
+            return probes.failed(ProbeType.STARTUP, containerId) ? Optional.of(ProbeType.STARTUP) : Optional.empty();
         }
 
         /**
@@ -214,15 +232,19 @@ public final class PodActionsCalculator {
         private void killForProbe(int index, io.fabric8.kubernetes.api.model.Container spec, Seen running,
                                   ProbeType type) {
             boolean restart = !restartPolicy.equals("Never");
-            io.fabric8.kubernetes.api.model.Probe probe = type.of(spec);
-            java.time.Duration grace = probe != null && probe.getTerminationGracePeriodSeconds() != null
-                    ? java.time.Duration.ofSeconds(probe.getTerminationGracePeriodSeconds()) : null;
+            java.time.Duration grace = terminationGrace(type.of(spec));
             String what = type == ProbeType.STARTUP ? "startup" : "liveness";
             toKill.put(running.container().getId(), new ContainerToKill(spec.getName(), "Container " + spec.getName()
                     + " failed " + what + " probe" + (restart ? ", will be restarted" : ""), grace));
             if (restart) {
                 startOrWait(index, spec, false, "failed " + what + " probe", toStart::add);
             }
+        }
+
+        /** A probe's own terminationGracePeriodSeconds, which replaces the pod's for the kill it causes; null if unset. */
+        private static java.time.Duration terminationGrace(io.fabric8.kubernetes.api.model.Probe probe) {
+            return probe != null && probe.getTerminationGracePeriodSeconds() != null
+                    ? java.time.Duration.ofSeconds(probe.getTerminationGracePeriodSeconds()) : null;
         }
 
         /** Upstream podSandboxChanged. */
@@ -274,7 +296,7 @@ public final class PodActionsCalculator {
             String reason = "new sandbox (" + sandbox.reason() + ")";
             List<io.fabric8.kubernetes.api.model.Container> inits = initContainers();
             if (!inits.isEmpty()) {
-                startOrWait(0, inits.get(0), true, reason, c -> nextInit = Optional.of(c));
+                startOrWait(0, inits.get(0), true, reason, initToStart::addFirst);
                 return actions(sandbox, true);
             }
             for (int i : indices) {
@@ -302,54 +324,125 @@ public final class PodActionsCalculator {
         }
 
         /**
-         * Upstream findNextInitContainerToRun plus its use in computePodActions; true when all init containers
-         * are done (or there are none) and app containers may be looked at.
+         * Upstream computeInitContainerActions (SidecarContainers): which init containers to start (the next one in
+         * order, sidecars to restart) and which to kill; true when the pod has initialized and app containers may be
+         * looked at. A regular init container must exit 0 before the next one starts and is retried per the pod's
+         * restartPolicy (Never: the pod is killed); a sidecar counts as done once it runs and its startup probe, if
+         * any, has succeeded, and is restarted whatever the pod's restartPolicy. The spec is walked backwards, as
+         * upstream does, because finished init containers may have been removed from the runtime since.
          */
-        private boolean initDone() {
+        private boolean initContainerActions() {
             List<io.fabric8.kubernetes.api.model.Container> inits = initContainers();
             if (inits.isEmpty()) {
                 return true;
             }
-            for (io.fabric8.kubernetes.api.model.Container c : specContainers()) {
-                if (latest(c.getName()).map(s -> s.state() == ContainerState.CONTAINER_RUNNING).orElse(false)) {
-                    return true; // an app container runs: initialization finished before
-                }
-            }
-            // The last failed init container is retried (or fails the pod).
-            for (int i = inits.size() - 1; i >= 0; i--) {
-                Optional<Seen> s = latest(inits.get(i).getName());
-                if (s.isPresent() && s.get().initFailed()) {
-                    if (restartPolicy.equals("Never")) {
-                        killPod = true;
-                    } else {
-                        if (s.get().state() == ContainerState.CONTAINER_UNKNOWN) {
-                            toKill.put(s.get().container().getId(), new ContainerToKill(inits.get(i).getName(),
-                                    "Init container is in \"Unknown\" state, try killing it before restart"));
-                        }
-                        startOrWait(i, inits.get(i), true, "init container failed, restart policy " + restartPolicy,
-                                c -> nextInit = Optional.of(c));
+            // An app container created or running proves the init containers ran before (they may be gone since);
+            // an exited one does not: after a reboot everything has exited and the new sandbox must initialize again.
+            boolean podHasInitialized = specContainers().stream().anyMatch(c -> latest(c.getName())
+                    .map(s -> s.state() == ContainerState.CONTAINER_CREATED || s.state() == ContainerState.CONTAINER_RUNNING)
+                    .orElse(false));
+            boolean previouslyInitialized = podHasInitialized;
+            boolean restartOnFailure = !restartPolicy.equals("Never");
+            int last = inits.size() - 1;
+            for (int i = last; i >= 0; i--) {
+                io.fabric8.kubernetes.api.model.Container spec = inits.get(i);
+                boolean sidecar = PodActions.isSidecar(spec);
+                Optional<Seen> latest = latest(spec.getName());
+                if (latest.isEmpty()) {
+                    if (previouslyInitialized && sidecar) {
+                        startInit(i, "not found");
                     }
-                    return false;
-                }
-            }
-            for (int i = inits.size() - 1; i >= 0; i--) {
-                Optional<Seen> s = latest(inits.get(i).getName());
-                if (s.isEmpty()) {
                     continue;
                 }
-                if (s.get().state() == ContainerState.CONTAINER_RUNNING) {
-                    return false; // still initializing
+                if (previouslyInitialized && !sidecar) {
+                    continue; // after initialization only sidecars are kept running
                 }
-                if (s.get().state() == ContainerState.CONTAINER_EXITED) {
-                    if (i == inits.size() - 1) {
-                        return true;
+                Seen s = latest.get();
+                switch (s.state()) {
+                    case CONTAINER_CREATED -> startInit(i, "created but not started");
+                    case CONTAINER_RUNNING -> {
+                        if (!sidecar || !sidecarStarted(i, spec, s)) {
+                            break; // a regular init container runs to completion; a sidecar must start first
+                        }
+                        if (i == last) {
+                            podHasInitialized = true;
+                        } else if (!previouslyInitialized) {
+                            startInit(i + 1, "sidecar " + spec.getName() + " started");
+                        }
+                        keepSidecarRunning(i, spec, s);
                     }
-                    startOrWait(i + 1, inits.get(i + 1), true, "not found", c -> nextInit = Optional.of(c));
-                    return false;
+                    case CONTAINER_EXITED -> {
+                        if (sidecar) {
+                            startInit(i, "sidecar exited, restart policy Always");
+                        } else if (s.initFailed()) {
+                            if (!restartOnFailure) {
+                                return failInitialization();
+                            }
+                            startInit(i, "init container failed, restart policy " + restartPolicy);
+                        } else if (i == last) {
+                            podHasInitialized = true;
+                        } else {
+                            startInit(i + 1, "init container " + spec.getName() + " completed");
+                        }
+                    }
+                    default -> {
+                        if (!sidecar && !restartOnFailure) {
+                            return failInitialization();
+                        }
+                        toKill.put(s.container().getId(), new ContainerToKill(spec.getName(),
+                                "Init container is in \"unknown\" state, try killing it before restart"));
+                        startInit(i, "in unknown state");
+                    }
                 }
+                previouslyInitialized = true;
             }
-            startOrWait(0, inits.get(0), true, "not found", c -> nextInit = Optional.of(c));
+            if (!previouslyInitialized) {
+                startInit(0, "not found"); // no init container has run yet
+            }
+            return podHasInitialized;
+        }
+
+        /**
+         * A running sidecar is started once its startup probe (if it has one) succeeded; one whose startup probe failed
+         * is killed and started again.
+         */
+        private boolean sidecarStarted(int index, io.fabric8.kubernetes.api.model.Container spec, Seen running) {
+            if (spec.getStartupProbe() == null) {
+                return true;
+            }
+            String id = running.container().getId();
+            Optional<ProbeResult> startup = probes.get(ProbeType.STARTUP, id);
+            if (startup.isPresent() && startup.get() == ProbeResult.FAILURE) {
+                toKill.put(id, new ContainerToKill(spec.getName(), "Init container " + spec.getName()
+                        + " failed startup probe", terminationGrace(spec.getStartupProbe())));
+                startInit(index, "failed startup probe");
+            }
+            return startup.isPresent() && startup.get() == ProbeResult.SUCCESS;
+        }
+
+        /** A started sidecar is replaced when its spec changed, and restarted when its liveness probe failed. */
+        private void keepSidecarRunning(int index, io.fabric8.kubernetes.api.model.Container spec, Seen running) {
+            String id = running.container().getId();
+            if (!running.info().hash().equals(ContainerSpecHash.of(spec))) {
+                toKill.put(id, new ContainerToKill(spec.getName(), "Init container " + spec.getName()
+                        + " definition changed"));
+                startInit(index, "spec hash changed");
+            } else if (probes.failed(ProbeType.LIVENESS, id)) {
+                toKill.put(id, new ContainerToKill(spec.getName(), "Init container " + spec.getName()
+                        + " failed liveness probe", terminationGrace(spec.getLivenessProbe())));
+                startInit(index, "failed liveness probe");
+            }
+        }
+
+        /** A regular init container failed under restartPolicy Never: the pod is killed and nothing more starts. */
+        private boolean failInitialization() {
+            killPod = true;
+            initToStart.clear();
             return false;
+        }
+
+        private void startInit(int index, String reason) {
+            startOrWait(index, initContainers().get(index), true, reason, initToStart::addFirst);
         }
 
         /** Upstream ShouldContainerBeRestarted: the reason to start, or empty to leave it be. */
@@ -387,12 +480,13 @@ public final class PodActionsCalculator {
         /** Queues a start, or records CrashLoopBackOff when the latest exited instance is still backing off. */
         private void startOrWait(int index, io.fabric8.kubernetes.api.model.Container spec, boolean init, String reason,
                                  java.util.function.Consumer<ContainerToStart> sink) {
+            boolean sidecar = init && PodActions.isSidecar(spec);
             List<Container> all = runtime.containers(spec.getName());
             int restartCount = all.isEmpty() ? 0 : seen(all.get(0)).info().restartCount() + 1;
             Optional<Seen> exited = all.stream().map(this::seen)
                     .filter(s -> s.state() == ContainerState.CONTAINER_EXITED).findFirst();
             if (exited.isEmpty()) {
-                sink.accept(new ContainerToStart(index, spec.getName(), init, reason, restartCount, "", null));
+                sink.accept(new ContainerToStart(index, spec.getName(), init, sidecar, reason, restartCount, "", null));
                 return;
             }
             String key = backOffKey(pod, spec);
@@ -403,12 +497,12 @@ public final class PodActionsCalculator {
                                 + spec.getName() + " pod=" + formatPod(pod)));
                 return;
             }
-            sink.accept(new ContainerToStart(index, spec.getName(), init, reason, restartCount, key, finished));
+            sink.accept(new ContainerToStart(index, spec.getName(), init, sidecar, reason, restartCount, key, finished));
         }
 
         private PodActions actions(SandboxCheck sandbox, boolean create) {
             return new PodActions(killPod, create, sandbox.sandboxId(), sandbox.attempt(), create ? sandbox.reason() : "",
-                    nextInit, toStart, toKill, waiting);
+                    List.copyOf(initToStart), toStart, toKill, waiting);
         }
 
         private Optional<Seen> latest(String name) {

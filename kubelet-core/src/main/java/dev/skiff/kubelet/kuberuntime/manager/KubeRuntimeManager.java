@@ -124,22 +124,22 @@ public final class KubeRuntimeManager {
         } catch (SandboxException e) {
             log.warn("pod {}: {}", podRef, e.getMessage());
             events.warning(EventTarget.pod(pod), Reasons.FAILED_CREATE_POD_SANDBOX, e.getMessage());
-            for (ContainerToStart c : starts(actions)) {
+            for (ContainerToStart c : actions.starts()) {
                 waiting.put(c.name(), new ContainerWaiting(ContainerWaiting.CONTAINER_CREATING, e.getMessage()));
             }
             // a failed RunPodSandbox may still have left a sandbox behind
             return new SyncResult(waiting, Optional.empty(), created, !actions.createSandbox());
         }
         boolean known = true;
-        for (ContainerToStart c : starts(actions)) {
+        for (ContainerToStart c : actions.starts()) {
             ContainerStarter.Started started = containers.start(pod, c, sandbox);
             started.containerId().ifPresent(created::add);
             known &= started.idKnown();
             Optional<ContainerWaiting> w = started.waiting();
             if (w.isPresent()) {
                 waiting.put(c.name(), w.get());
-                if (c.init()) {
-                    break; // the next init container waits for this one, as upstream
+                if (c.holdsBackLaterStarts()) {
+                    break; // the next init container waits for this one, as upstream; a sidecar's failure does not
                 }
             } else {
                 waiting.remove(c.name());
@@ -188,12 +188,4 @@ public final class KubeRuntimeManager {
         var status = view.sandbox().filter(s -> s.getId().equals(sandboxId)).orElse(null);
         return sandboxes.existing(pod, sandbox, status);
     }
-
-    private static List<ContainerToStart> starts(PodActions actions) {
-        List<ContainerToStart> all = new ArrayList<>();
-        actions.nextInitContainer().ifPresent(all::add);
-        all.addAll(actions.containersToStart());
-        return all;
-    }
-
 }

@@ -20,6 +20,7 @@ import dev.skiff.kubelet.pleg.RuntimePod;
 import dev.skiff.kubelet.pod.ContainerSpecHash;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.prober.ProbeType;
+import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
@@ -112,6 +113,17 @@ class PodActionsCalculatorTest {
         void exited(String id, int exitCode, Instant finishedAt) {
             statuses.put(id, ContainerStatus.newBuilder().setId(id).setState(ContainerState.CONTAINER_EXITED)
                     .setExitCode(exitCode).setFinishedAt(nanos(finishedAt)).build());
+        }
+
+        /** The running container {@code id} exits with {@code exitCode} at {@code finishedAt}. */
+        void exit(String id, int exitCode, Instant finishedAt) {
+            Container c = snapshot().container(id).orElseThrow();
+            containers.set(containers.indexOf(c), c.toBuilder().setState(ContainerState.CONTAINER_EXITED).build());
+            exited(id, exitCode, finishedAt);
+        }
+
+        PodActions compute(Instant now, ProbeResults probes) {
+            return PodActionsCalculator.compute(pod, snapshot(), sandboxStatuses, statuses, backoff, now, probes);
         }
 
         void network(String sandboxId, NamespaceMode mode, String ip) {
@@ -484,7 +496,7 @@ class PodActionsCalculatorTest {
         String id = rt.container("app", ContainerState.CONTAINER_UNKNOWN, 0);
         PodActions a = rt.compute(T0);
         assertEquals(List.of("app"), a.namesToStart());
-        assertEquals("Container is in \"Unknown\" state, try killing it before restart", a.containersToKill().get(id).message());
+        assertEquals("Container is in \"unknown\" state, try killing it before restart", a.containersToKill().get(id).message());
     }
 
     @Test
@@ -525,8 +537,8 @@ class PodActionsCalculatorTest {
         Runtime rt = new Runtime(initPod("Always"));
         PodActions fresh = rt.compute(T0);
         assertTrue(fresh.createSandbox());
-        assertEquals("init1", fresh.nextInitContainer().orElseThrow().name());
-        assertTrue(fresh.nextInitContainer().get().init());
+        assertEquals(List.of("init1"), fresh.initNamesToStart());
+        assertTrue(fresh.initContainersToStart().get(0).init());
         assertTrue(fresh.containersToStart().isEmpty(), "apps wait for init");
 
         rt.sandbox(0, PodSandboxState.SANDBOX_READY);
@@ -537,13 +549,13 @@ class PodActionsCalculatorTest {
                 rt.snapshot().container(i1).orElseThrow().toBuilder().setState(ContainerState.CONTAINER_EXITED).build());
         rt.exited(i1, 0, T0.plusSeconds(1));
         PodActions second = rt.compute(T0.plusSeconds(2));
-        assertEquals("init2", second.nextInitContainer().orElseThrow().name());
-        assertEquals(1, second.nextInitContainer().get().index());
+        assertEquals(List.of("init2"), second.initNamesToStart());
+        assertEquals(1, second.initContainersToStart().get(0).index());
         assertTrue(second.containersToStart().isEmpty());
 
         rt.exited(rt.container("init2", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(3));
         PodActions apps = rt.compute(T0.plusSeconds(4));
-        assertTrue(apps.nextInitContainer().isEmpty());
+        assertTrue(apps.initContainersToStart().isEmpty());
         assertEquals(List.of("app"), apps.namesToStart());
     }
 
@@ -554,8 +566,8 @@ class PodActionsCalculatorTest {
         always.exited(always.container("init1", ContainerState.CONTAINER_EXITED, 0), 0, T0);
         always.exited(always.container("init2", ContainerState.CONTAINER_EXITED, 0), 3, T0);
         PodActions a = always.compute(T0.plusSeconds(1));
-        assertEquals("init2", a.nextInitContainer().orElseThrow().name());
-        assertEquals(1, a.nextInitContainer().get().restartCount());
+        assertEquals(List.of("init2"), a.initNamesToStart());
+        assertEquals(1, a.initContainersToStart().get(0).restartCount());
         assertFalse(a.killPod());
 
         Runtime never = new Runtime(initPod("Never"));
@@ -563,7 +575,7 @@ class PodActionsCalculatorTest {
         never.exited(never.container("init1", ContainerState.CONTAINER_EXITED, 0), 1, T0);
         PodActions n = never.compute(T0.plusSeconds(1));
         assertTrue(n.killPod(), "restartPolicy Never: a failed init container fails the pod");
-        assertTrue(n.nextInitContainer().isEmpty());
+        assertTrue(n.initContainersToStart().isEmpty());
         assertTrue(n.containersToStart().isEmpty());
     }
 
@@ -596,7 +608,7 @@ class PodActionsCalculatorTest {
         String app = rt.container("app", ContainerState.CONTAINER_RUNNING, 2);
         rt.container("other", ContainerState.CONTAINER_RUNNING, 0);
         PodActions a = PodActionsCalculator.compute(rt.pod, rt.snapshot(), rt.sandboxStatuses, rt.statuses, backoff, T0,
-                id -> id.equals(app) ? Optional.of(ProbeType.LIVENESS) : Optional.empty());
+                (type, id) -> id.equals(app) && type == ProbeType.LIVENESS ? Optional.of(ProbeResult.FAILURE) : Optional.empty());
         assertEquals(Map.of(app, new ContainerToKill("app", "Container app failed liveness probe, will be restarted",
                 java.time.Duration.ofSeconds(3))), a.containersToKill());
         assertEquals(List.of("app"), a.namesToStart(), "restarted even when it would exit 0 under OnFailure");
@@ -610,9 +622,209 @@ class PodActionsCalculatorTest {
         rt.sandbox(0, PodSandboxState.SANDBOX_READY);
         String app = rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
         PodActions a = PodActionsCalculator.compute(rt.pod, rt.snapshot(), rt.sandboxStatuses, rt.statuses, backoff, T0,
-                id -> Optional.of(ProbeType.STARTUP));
+                (type, id) -> type == ProbeType.STARTUP ? Optional.of(ProbeResult.FAILURE) : Optional.empty());
         assertEquals(Map.of(app, new ContainerToKill("app", "Container app failed startup probe")), a.containersToKill());
         assertEquals(List.of(), a.namesToStart());
         assertTrue(a.killPod(), "nothing left to run: the pod is killed, as upstream");
+    }
+
+    // ---- sidecars (init containers with restartPolicy Always) ----
+
+    /** Pod {@code restartPolicy} with init containers {@code sidecar} (restartPolicy Always, plus {@code sidecarExtra}) and {@code init}, and app container {@code app}. */
+    private static Pod sidecarPod(String restartPolicy, String sidecarExtra) throws Exception {
+        return load("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: web
+                spec:
+                  restartPolicy: %s
+                  initContainers:
+                  - name: sidecar
+                    image: busybox:1
+                    restartPolicy: Always
+                %s  - name: init
+                    image: busybox:1
+                  containers:
+                  - name: app
+                    image: busybox:1
+                """.formatted(restartPolicy, sidecarExtra));
+    }
+
+    private static ProbeResults result(String containerId, ProbeType type, ProbeResult result) {
+        return (t, id) -> t == type && id.equals(containerId) ? Optional.of(result) : Optional.empty();
+    }
+
+    @Test
+    void aSidecarStartsInOrderAndIsNotWaitedFor() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Never", ""));
+        PodActions fresh = rt.compute(T0);
+        assertEquals(List.of("sidecar"), fresh.initNamesToStart());
+        assertTrue(fresh.initContainersToStart().get(0).sidecar());
+        assertFalse(fresh.initContainersToStart().get(0).holdsBackLaterStarts());
+
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        PodActions next = rt.compute(T0.plusSeconds(1));
+        assertEquals(List.of("init"), next.initNamesToStart(), "the sidecar runs: the next init container starts");
+        assertTrue(next.initContainersToStart().get(0).holdsBackLaterStarts());
+        assertTrue(next.containersToStart().isEmpty());
+
+        String init = rt.container("init", ContainerState.CONTAINER_RUNNING, 0);
+        assertTrue(rt.compute(T0.plusSeconds(2)).isNoop(), "a regular init container is waited for");
+
+        rt.exit(init, 0, T0.plusSeconds(3));
+        PodActions apps = rt.compute(T0.plusSeconds(4));
+        assertEquals(List.of(), apps.initNamesToStart(), "the sidecar keeps running, nothing to start");
+        assertEquals(List.of("app"), apps.namesToStart());
+
+        rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
+        assertTrue(rt.compute(T0.plusSeconds(5)).isNoop());
+    }
+
+    @Test
+    void aSidecarsStartupProbeGatesTheNextInitContainer() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Always", """
+                    startupProbe:
+                      exec: {command: [cat, /tmp/up]}
+                """));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        assertTrue(rt.compute(T0, ProbeResults.NONE).isNoop(), "no startup result yet: wait");
+        assertTrue(rt.compute(T0, result(sidecar, ProbeType.STARTUP, ProbeResult.UNKNOWN)).isNoop(), "not started yet");
+
+        PodActions started = rt.compute(T0, result(sidecar, ProbeType.STARTUP, ProbeResult.SUCCESS));
+        assertEquals(List.of("init"), started.initNamesToStart());
+
+        PodActions failed = rt.compute(T0, result(sidecar, ProbeType.STARTUP, ProbeResult.FAILURE));
+        assertEquals(List.of("sidecar"), failed.initNamesToStart(), "restarted, and the next one still waits");
+        assertEquals(1, failed.initContainersToStart().get(0).restartCount());
+        assertEquals(Map.of(sidecar, new ContainerToKill("sidecar", "Init container sidecar failed startup probe")),
+                failed.containersToKill());
+        assertFalse(failed.killPod());
+    }
+
+    @Test
+    void aSidecarIsRestartedWithBackOffWhateverThePodsRestartPolicy() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Never", ""));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
+        rt.exit(sidecar, 1, T0.plusSeconds(10));
+
+        PodActions a = rt.compute(T0.plusSeconds(11));
+        assertEquals(List.of("sidecar"), a.initNamesToStart());
+        assertTrue(a.initContainersToStart().get(0).restart());
+        assertTrue(a.containersToStart().isEmpty(), "the app runs on; init is not run again");
+        assertFalse(a.killPod());
+        PodActionsCalculator.recordRestarts(a, backoff, T0.plusSeconds(11));
+
+        rt.exit(rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 1), 1, T0.plusSeconds(12));
+        PodActions b = rt.compute(T0.plusSeconds(13));
+        assertTrue(b.initContainersToStart().isEmpty());
+        assertEquals("CrashLoopBackOff", b.waiting().get("sidecar").reason());
+        assertTrue(b.waiting().get("sidecar").message().startsWith("back-off 10s restarting failed container=sidecar pod=web-node1_default("),
+                b.waiting().get("sidecar").message());
+        assertFalse(b.killPod(), "a crash-looping sidecar does not end the pod while the app runs");
+    }
+
+    @Test
+    void aSidecarGoneFromTheRuntimeAfterInitializationIsStartedAgain() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Always", ""));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        rt.container("app", ContainerState.CONTAINER_RUNNING, 0); // init containers garbage-collected since
+        PodActions a = rt.compute(T0);
+        assertEquals(List.of("sidecar"), a.initNamesToStart(), "the sidecar, not the regular init container");
+        assertTrue(a.containersToStart().isEmpty());
+    }
+
+    @Test
+    void aJobLikePodEndsWhenItsAppContainersAreDoneAlthoughSidecarsRun() throws Exception {
+        for (String policy : List.of("Never", "OnFailure")) {
+            Runtime rt = new Runtime(sidecarPod(policy, ""));
+            rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+            rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+            rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+            rt.exit(rt.container("app", ContainerState.CONTAINER_RUNNING, 0), 0, T0.plusSeconds(5));
+            PodActions a = rt.compute(T0.plusSeconds(6));
+            assertTrue(a.killPod(), policy + ": the app is done, the pod (and its sidecar) is stopped");
+            assertTrue(a.initContainersToStart().isEmpty());
+            assertTrue(a.containersToStart().isEmpty());
+        }
+        Runtime always = new Runtime(sidecarPod("Always", ""));
+        always.sandbox(0, PodSandboxState.SANDBOX_READY);
+        always.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        always.exited(always.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        always.exit(always.container("app", ContainerState.CONTAINER_RUNNING, 0), 0, T0.plusSeconds(5));
+        PodActions a = always.compute(T0.plusSeconds(6));
+        assertFalse(a.killPod());
+        assertEquals(List.of("app"), a.namesToStart());
+    }
+
+    @Test
+    void anExitedSidecarIsNotRestartedOnceTheAppIsDone() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Never", ""));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        rt.exit(rt.container("app", ContainerState.CONTAINER_RUNNING, 0), 1, T0.plusSeconds(5));
+        rt.exit(sidecar, 137, T0.plusSeconds(6));
+        PodActions a = rt.compute(T0.plusSeconds(7));
+        assertTrue(a.killPod());
+        assertEquals(List.of(), a.initNamesToStart());
+        assertTrue(a.waiting().isEmpty());
+    }
+
+    @Test
+    void aSidecarsFailedLivenessProbeRestartsItUnderNever() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Never", """
+                    livenessProbe:
+                      exec: {command: [cat, /tmp/alive]}
+                      terminationGracePeriodSeconds: 4
+                """));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
+        PodActions a = rt.compute(T0.plusSeconds(3), result(sidecar, ProbeType.LIVENESS, ProbeResult.FAILURE));
+        assertEquals(Map.of(sidecar, new ContainerToKill("sidecar", "Init container sidecar failed liveness probe",
+                java.time.Duration.ofSeconds(4))), a.containersToKill());
+        assertEquals(List.of("sidecar"), a.initNamesToStart());
+        assertFalse(a.killPod());
+    }
+
+    @Test
+    void aSidecarWhoseSpecChangedIsReplaced() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Always", ""));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        var old = new io.fabric8.kubernetes.api.model.ContainerBuilder(rt.pod.getSpec().getInitContainers().get(0))
+                .withImage("busybox:old").build();
+        String sidecar = rt.raw("sidecar", ContainerState.CONTAINER_RUNNING, KubeAnnotations.containerAnnotations(old, rt.pod, 0));
+        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
+        PodActions a = rt.compute(T0.plusSeconds(3));
+        assertEquals(Map.of(sidecar, new ContainerToKill("sidecar", "Init container sidecar definition changed")),
+                a.containersToKill());
+        assertEquals(List.of("sidecar"), a.initNamesToStart());
+    }
+
+    @Test
+    void aFailedRegularInitContainerAfterASidecarFailsANeverPod() throws Exception {
+        Runtime rt = new Runtime(sidecarPod("Never", ""));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 2, T0.plusSeconds(2));
+        PodActions a = rt.compute(T0.plusSeconds(3));
+        assertTrue(a.killPod());
+        assertTrue(a.initContainersToStart().isEmpty());
+
+        Runtime onFailure = new Runtime(sidecarPod("OnFailure", ""));
+        onFailure.sandbox(0, PodSandboxState.SANDBOX_READY);
+        onFailure.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        onFailure.exited(onFailure.container("init", ContainerState.CONTAINER_EXITED, 0), 2, T0.plusSeconds(2));
+        PodActions b = onFailure.compute(T0.plusSeconds(3));
+        assertFalse(b.killPod());
+        assertEquals(List.of("init"), b.initNamesToStart(), "retried; the sidecar runs on");
     }
 }
