@@ -54,12 +54,12 @@ public final class PodConditions {
         if ("Succeeded".equals(phase) && unknown.isEmpty()) {
             return condition(INITIALIZED, true, POD_COMPLETED, "");
         }
-        // A regular container that has started proves the pod initialized before (its init containers may be gone).
+        // A regular container that runs or ran proves the pod initialized before (its init containers may be gone,
+        // its sidecars restarting): upstream HasAnyRegularContainerStarted.
         for (Container c : spec.getContainers()) {
             Optional<ContainerStatus> s = find(statuses, c.getName());
             if (s.isPresent() && s.get().getState() != null
-                    && (s.get().getState().getRunning() != null || s.get().getState().getTerminated() != null
-                    || (s.get().getLastState() != null && s.get().getLastState().getTerminated() != null))) {
+                    && (s.get().getState().getRunning() != null || s.get().getState().getTerminated() != null)) {
                 return condition(INITIALIZED, true, "", "");
             }
         }

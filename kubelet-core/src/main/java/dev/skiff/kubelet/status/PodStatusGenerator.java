@@ -49,7 +49,7 @@ public final class PodStatusGenerator {
         List<ContainerStatus> all = new ArrayList<>(initStatuses);
         all.addAll(statuses);
 
-        String phase = phase(spec, all, r.podIsTerminal(), hasInitialized(statuses));
+        String phase = phase(spec, all, r.podIsTerminal(), hasInitialized(r));
 
         PodStatus s = new PodStatus();
         s.setPhase(phase);
@@ -189,29 +189,60 @@ public final class PodStatusGenerator {
         return "Always".equals(c.getRestartPolicy());
     }
 
-    /** A regular container that ran means the pod got past its init containers before. */
-    private static boolean hasInitialized(List<ContainerStatus> regular) {
-        for (ContainerStatus s : regular) {
-            if (s.getState().getRunning() != null || s.getState().getTerminated() != null
-                    || (s.getLastState() != null && s.getLastState().getTerminated() != null)) {
-                return true;
+    /**
+     * Upstream HasAnyActiveRegularContainerStarted: an app container of the current sandbox exists (created after
+     * it, in whatever state), so the pod got past its init containers; a sidecar restarting then does not make the pod Pending again.
+     * Instances from an older sandbox do not count: a new sandbox initializes again.
+     */
+    private static boolean hasInitialized(PodStatusRequest r) {
+        long sandboxCreated = r.runtime().sandbox().map(dev.skiff.cri.v1.PodSandboxStatus::getCreatedAt).orElse(0L);
+        for (Container c : r.pod().getSpec().getContainers()) {
+            for (dev.skiff.cri.v1.ContainerStatus cs : r.runtime().statuses(c.getName())) {
+                if (cs.getCreatedAt() >= sandboxCreated) {
+                    return true;
+                }
             }
         }
         return false;
     }
 
-    /** Upstream getPhase. A local pod is never Unknown: the kubelet always knows its own runtime. */
+    /**
+     * Upstream getPhase. Regular init containers keep the pod Pending until they succeed (one that failed fails a
+     * Never pod); sidecars count like app containers (a running one keeps the pod Running), except that a terminated
+     * sidecar is not counted and one not yet started keeps a pod that has not initialized Pending. A local pod is
+     * never Unknown: the kubelet always knows its own runtime.
+     */
     static String phase(PodSpec spec, List<ContainerStatus> statuses, boolean podIsTerminal, boolean podHasInitialized) {
         String restartPolicy = spec.getRestartPolicy() == null ? "Always" : spec.getRestartPolicy();
         int pendingRestartableInit = 0;
         int pendingRegularInit = 0;
         int failedInitialization = 0;
+        int unknown = 0;
+        int running = 0;
+        int waiting = 0;
+        int stopped = 0;
+        int succeeded = 0;
         List<Container> inits = spec.getInitContainers() == null ? List.of() : spec.getInitContainers();
         for (Container c : inits) {
             ContainerStatus s = PodConditions.find(statuses, c.getName()).orElse(null);
             if (isRestartableInit(c)) {
-                if (s == null || s.getState().getRunning() == null) {
+                if (s == null) {
+                    unknown++;
+                } else if (s.getState().getRunning() != null) {
+                    if (!Boolean.TRUE.equals(s.getStarted())) {
+                        pendingRestartableInit++;
+                    }
+                    running++;
+                } else if (s.getState().getTerminated() != null) {
+                    continue; // a terminated sidecar does not count for the phase
+                } else if (s.getState().getWaiting() != null) {
+                    if (lastTerminated(s) == null) {
+                        pendingRestartableInit++;
+                        waiting++;
+                    }
+                } else {
                     pendingRestartableInit++;
+                    unknown++;
                 }
                 continue;
             }
@@ -222,7 +253,7 @@ public final class PodStatusGenerator {
                     failedInitialization++;
                 }
             } else if (s.getState().getWaiting() != null) {
-                ContainerStateTerminated last = s.getLastState() == null ? null : s.getLastState().getTerminated();
+                ContainerStateTerminated last = lastTerminated(s);
                 if (last != null) {
                     if (last.getExitCode() != 0) {
                         failedInitialization++;
@@ -234,11 +265,6 @@ public final class PodStatusGenerator {
                 pendingRegularInit++;
             }
         }
-        int unknown = 0;
-        int running = 0;
-        int waiting = 0;
-        int stopped = 0;
-        int succeeded = 0;
         for (Container c : spec.getContainers()) {
             ContainerStatus s = PodConditions.find(statuses, c.getName()).orElse(null);
             if (s == null) {
@@ -251,7 +277,7 @@ public final class PodStatusGenerator {
                     succeeded++;
                 }
             } else if (s.getState().getWaiting() != null) {
-                if (s.getLastState() != null && s.getLastState().getTerminated() != null) {
+                if (lastTerminated(s) != null) {
                     stopped++;
                 } else {
                     waiting++;
@@ -289,6 +315,10 @@ public final class PodStatusGenerator {
             return RUNNING;
         }
         return PENDING;
+    }
+
+    private static ContainerStateTerminated lastTerminated(ContainerStatus s) {
+        return s.getLastState() == null ? null : s.getLastState().getTerminated();
     }
 
     static Instant nanos(long unixNanos) {

@@ -108,6 +108,63 @@ class PodTableTest {
     }
 
     @Test
+    void sidecarsCountInReadyAndInitProgress() {
+        PodBuilder b = pod("side", "Pending", "2026-11-24T11:00:00Z", "app").editSpec()
+                .addNewInitContainer().withName("proxy").withRestartPolicy("Always").endInitContainer()
+                .addNewInitContainer().withName("setup").endInitContainer().endSpec();
+        ContainerStatus proxyWaiting = new ContainerStatusBuilder().withName("proxy").withReady(false).withStarted(false)
+                .withRestartCount(0).withNewState().withNewWaiting(null, "PodInitializing").endState().build();
+        ContainerStatus setupWaiting = new ContainerStatusBuilder().withName("setup").withReady(false).withRestartCount(0)
+                .withNewState().withNewWaiting(null, "PodInitializing").endState().build();
+        assertArrayEquals(new String[]{"side", "0/2", "Init:0/2", "0", "60m"},
+                PodTable.row(b.editStatus().withInitContainerStatuses(proxyWaiting, setupWaiting).endStatus().build(), NOW));
+
+        ContainerStatus proxyStarted = new ContainerStatusBuilder().withName("proxy").withReady(true).withStarted(true)
+                .withRestartCount(0).withNewState().withNewRunning("2026-11-24T11:00:00Z").endState().build();
+        ContainerStatus setupRunning = new ContainerStatusBuilder().withName("setup").withReady(false).withRestartCount(0)
+                .withNewState().withNewRunning("2026-11-24T11:00:01Z").endState().build();
+        assertArrayEquals(new String[]{"side", "1/2", "Init:1/2", "0", "60m"},
+                PodTable.row(b.editStatus().withInitContainerStatuses(proxyStarted, setupRunning).endStatus().build(), NOW),
+                "a started sidecar is past, and counts as ready");
+
+        ContainerStatus proxyNotStarted = new ContainerStatusBuilder(proxyStarted).withStarted(false).withReady(false).build();
+        assertEquals("Init:0/2", PodTable.row(b.editStatus().withInitContainerStatuses(proxyNotStarted, setupWaiting)
+                .endStatus().build(), NOW)[2], "a sidecar whose startup probe has not passed holds the pod at 0/2");
+
+        ContainerStatus setupCrashing = new ContainerStatusBuilder().withName("setup").withReady(false).withRestartCount(2)
+                .withNewState().withNewWaiting("back-off 20s restarting failed container=setup", "CrashLoopBackOff").endState()
+                .withNewLastState().withNewTerminated().withExitCode(1).withReason("Error")
+                .withFinishedAt("2026-11-24T11:59:30Z").endTerminated().endLastState().build();
+        assertArrayEquals(new String[]{"side", "1/2", "Init:CrashLoopBackOff", "2 (30s ago)", "60m"},
+                PodTable.row(b.editStatus().withInitContainerStatuses(proxyStarted, setupCrashing).endStatus().build(), NOW));
+
+        ContainerStatus setupDone = new ContainerStatusBuilder().withName("setup").withReady(true).withRestartCount(0)
+                .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().endState().build();
+        ContainerStatus appWaiting = new ContainerStatusBuilder().withName("app").withReady(false).withRestartCount(0)
+                .withNewState().withNewWaiting(null, "PodInitializing").endState().build();
+        assertArrayEquals(new String[]{"side", "1/2", "PodInitializing", "0", "60m"},
+                PodTable.row(b.editStatus().withInitContainerStatuses(proxyStarted, setupDone)
+                        .withContainerStatuses(appWaiting).endStatus().build(), NOW));
+    }
+
+    @Test
+    void aCompletedJobWithAStoppedSidecar() {
+        Pod p = pod("job", "Succeeded", "2026-11-24T11:00:00Z", "app").editSpec()
+                .addNewInitContainer().withName("proxy").withRestartPolicy("Always").endInitContainer().endSpec()
+                .editStatus()
+                .withInitContainerStatuses(new ContainerStatusBuilder().withName("proxy").withReady(false).withStarted(false)
+                        .withRestartCount(1).withNewState().withNewTerminated().withExitCode(143).withReason("Error")
+                        .endTerminated().endState().withNewLastState().withNewTerminated().withExitCode(1)
+                        .withFinishedAt("2026-11-24T11:30:00Z").endTerminated().endLastState().build())
+                .withContainerStatuses(new ContainerStatusBuilder().withName("app").withReady(false).withRestartCount(0)
+                        .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().endState().build())
+                .withConditions(new PodConditionBuilder().withType("Initialized").withStatus("True").withReason("PodCompleted").build())
+                .endStatus().build();
+        assertArrayEquals(new String[]{"job", "0/2", "Completed", "1 (30m ago)", "60m"}, PodTable.row(p, NOW),
+                "the app's state, not the stopped sidecar's; the sidecar's restarts count");
+    }
+
+    @Test
     void terminatingPod() {
         Pod p = pod("bye", "Running", "2026-11-24T11:00:00Z", "app").editMetadata().withDeletionTimestamp("2026-11-24T11:59:00Z")
                 .endMetadata().editStatus().withContainerStatuses(running("app", true, 0)).endStatus().build();

@@ -278,6 +278,106 @@ class PodStatusGeneratorTest {
                 "restartPolicy Always retries a failed init container");
     }
 
+    /** Pod {@code restartPolicy}: init containers {@code sidecar} (restartPolicy Always) and {@code init}, then {@code app}. */
+    private static Pod sidecarPod(String restartPolicy, boolean startupProbe, boolean readinessProbe) {
+        var sidecar = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("sidecar").withImage("busybox")
+                .withRestartPolicy("Always");
+        if (startupProbe) {
+            sidecar.withStartupProbe(new ProbeBuilder().withNewExec().withCommand("true").endExec().build());
+        }
+        if (readinessProbe) {
+            sidecar.withReadinessProbe(new ProbeBuilder().withNewExec().withCommand("true").endExec().build());
+        }
+        return pod(restartPolicy, "app").editSpec().addToInitContainers(sidecar.build())
+                .addNewInitContainer().withName("init").withImage("busybox").endInitContainer().endSpec().build();
+    }
+
+    private static ContainerStatus ics(PodStatus s, String name) {
+        return s.getInitContainerStatuses().stream().filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aSidecarIsStartedOnceRunningAndItsStartupProbePassed() {
+        Pod p = sidecarPod("Never", true, false);
+        CriPodView v = view(running("s1", "sidecar", 0, T0));
+        PodStatus s = generate(p, v);
+        assertEquals("Pending", s.getPhase());
+        assertFalse(ics(s, "sidecar").getStarted(), "its startup probe has not passed");
+        assertFalse(ics(s, "sidecar").getReady());
+        assertEquals("containers with incomplete status: [sidecar init]", cond(s, "Initialized").getMessage());
+        assertEquals("PodInitializing", ics(s, "init").getState().getWaiting().getReason());
+
+        PodStatus started = gen.generate(PodStatusRequest.builder(p).runtime(v).started("sidecar", true).build());
+        assertTrue(ics(started, "sidecar").getStarted());
+        assertTrue(ics(started, "sidecar").getReady(), "no readiness probe: ready once started");
+        assertEquals("containers with incomplete status: [init]", cond(started, "Initialized").getMessage());
+        assertEquals("Pending", started.getPhase());
+    }
+
+    @Test
+    void aRunningSidecarBesideARunningAppIsARunningReadyPod() {
+        Pod p = sidecarPod("Never", false, true);
+        CriPodView v = view(running("s1", "sidecar", 0, T0), exited("i1", "init", 0, T0.plusSeconds(1), 0, "Completed"),
+                running("a1", "app", 0, T0.plusSeconds(10)));
+        PodStatus notReady = generate(p, v);
+        assertEquals("Running", notReady.getPhase());
+        assertEquals("True", cond(notReady, "Initialized").getStatus());
+        assertEquals("containers with unready status: [sidecar]", cond(notReady, "ContainersReady").getMessage(),
+                "a sidecar's readiness probe counts for the pod's readiness");
+        assertEquals(3, notReady.getInitContainerStatuses().size() + notReady.getContainerStatuses().size());
+
+        PodStatus ready = gen.generate(PodStatusRequest.builder(p).runtime(v).ready("sidecar", true).build());
+        assertEquals("True", cond(ready, "ContainersReady").getStatus());
+        assertEquals("True", cond(ready, "Ready").getStatus());
+        assertTrue(ics(ready, "init").getReady(), "a completed init container is ready");
+        assertFalse(ics(ready, "init").getStarted());
+    }
+
+    @Test
+    void aSidecarStillRunningKeepsAJobLikePodRunningUntilItIsStopped() {
+        Pod p = sidecarPod("Never", false, false);
+        CriPodView running = view(running("s1", "sidecar", 0, T0), exited("i1", "init", 0, T0.plusSeconds(1), 0, "Completed"),
+                exited("a1", "app", 0, T0.plusSeconds(10), 0, "Completed"));
+        assertEquals("Running", generate(p, running).getPhase(), "upstream getPhase counts a running sidecar");
+
+        CriPodView stopped = view(exited("s1", "sidecar", 0, T0, 137, "Error"),
+                exited("i1", "init", 0, T0.plusSeconds(1), 0, "Completed"), exited("a1", "app", 0, T0.plusSeconds(10), 0, "Completed"));
+        PodStatus done = generate(p, stopped);
+        assertEquals("Succeeded", done.getPhase(), "a stopped sidecar's exit code does not count");
+        assertEquals("PodCompleted", cond(done, "Initialized").getReason());
+        assertEquals("PodCompleted", cond(done, "ContainersReady").getReason());
+
+        CriPodView failed = view(exited("s1", "sidecar", 0, T0, 137, "Error"),
+                exited("i1", "init", 0, T0.plusSeconds(1), 0, "Completed"), exited("a1", "app", 0, T0.plusSeconds(10), 3, "Error"));
+        assertEquals("Failed", generate(p, failed).getPhase());
+    }
+
+    @Test
+    void aRestartingSidecarDoesNotMakeAnInitializedPodPending() {
+        Pod p = sidecarPod("Always", false, false);
+        PodStatus s = gen.generate(PodStatusRequest.builder(p)
+                .runtime(view(exited("s1", "sidecar", 0, T0, 1, "Error"), exited("i1", "init", 0, T0.plusSeconds(1), 0, "Completed"),
+                        running("a1", "app", 0, T0.plusSeconds(10))))
+                .waiting("sidecar", "CrashLoopBackOff", "back-off 10s restarting failed container=sidecar pod=web").build());
+        assertEquals("Running", s.getPhase());
+        assertEquals("CrashLoopBackOff", ics(s, "sidecar").getState().getWaiting().getReason());
+        assertEquals(1, ics(s, "sidecar").getLastState().getTerminated().getExitCode());
+        assertEquals("True", cond(s, "Initialized").getStatus(), "the app runs: the pod initialized before");
+        assertEquals("containers with unready status: [sidecar]", cond(s, "ContainersReady").getMessage());
+    }
+
+    @Test
+    void aFailedInitContainerCrashLoopsWhileTheSidecarRuns() {
+        Pod p = sidecarPod("OnFailure", false, false);
+        PodStatus s = gen.generate(PodStatusRequest.builder(p)
+                .runtime(view(running("s1", "sidecar", 0, T0), exited("i1", "init", 0, T0.plusSeconds(1), 1, "Error")))
+                .waiting("init", "CrashLoopBackOff", "back-off 10s restarting failed container=init pod=web").build());
+        assertEquals("Pending", s.getPhase());
+        assertEquals("CrashLoopBackOff", ics(s, "init").getState().getWaiting().getReason());
+        assertEquals("PodInitializing", cs(s, "app").getState().getWaiting().getReason());
+        assertEquals("containers with incomplete status: [init]", cond(s, "Initialized").getMessage());
+    }
+
     @Test
     void hostNetworkPodsGetTheNodeIps() {
         Pod p = pod("Always", "app").editSpec().withHostNetwork(true).endSpec().build();
