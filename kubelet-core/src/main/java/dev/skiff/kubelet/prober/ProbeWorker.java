@@ -80,6 +80,11 @@ final class ProbeWorker {
         return type;
     }
 
+    /** Validation allows a container's own restartPolicy (Always) only on init containers: sidecars. */
+    private boolean isSidecar() {
+        return "Always".equals(container.getRestartPolicy());
+    }
+
     Duration period() {
         return Duration.ofSeconds(spec.getPeriodSeconds() == null || spec.getPeriodSeconds() <= 0 ? 10
                 : spec.getPeriodSeconds());
@@ -116,8 +121,9 @@ final class ProbeWorker {
         }
         if (c.getState() == null || c.getState().getRunning() == null) {
             results.set(containerId, ProbeResult.FAILURE, "", uid());
+            // a sidecar (init container with restartPolicy Always) is restarted whatever the pod's policy
             boolean willRestart = c.getState() == null || c.getState().getTerminated() == null
-                    || !"Never".equals(pod.getSpec().getRestartPolicy());
+                    || !"Never".equals(pod.getSpec().getRestartPolicy()) || isSidecar();
             return willRestart ? WAIT : new Stop("container terminated and will not restart");
         }
         if (secondsSince(c.getState().getRunning().getStartedAt(), now) < initialDelaySeconds()) {

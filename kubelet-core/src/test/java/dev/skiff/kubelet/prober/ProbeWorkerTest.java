@@ -178,6 +178,21 @@ class ProbeWorkerTest {
     }
 
     @Test
+    void anExitedSidecarOfANeverPodIsProbedOnBecauseItRestarts() {
+        Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder(ProbePods.pod("Never", "")).editSpec()
+                .addNewInitContainer().withName("proxy").withImage("busybox").withRestartPolicy("Always")
+                .withNewReadinessProbe().withNewTcpSocket().withNewPort(8080).endTcpSocket().endReadinessProbe()
+                .endInitContainer().endSpec().build();
+        ProbeWorker w = new ProbeWorker(pod, pod.getSpec().getInitContainers().get(0), ProbeType.READINESS, results);
+        var exited = new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+                .withInitContainerStatuses(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName("proxy")
+                        .withContainerID("docker://s1").withStarted(false).withNewState().withNewTerminated()
+                        .withExitCode(1).endTerminated().endState().build()).build();
+        assertInstanceOf(ProbeWorker.Wait.class, w.decide(T0, exited));
+        assertEquals(Optional.of(ProbeResult.FAILURE), results.get("s1"));
+    }
+
+    @Test
     void noStatusOrNoContainerYetWaits() {
         Pod pod = ProbePods.pod("Always", """
                 readinessProbe:
