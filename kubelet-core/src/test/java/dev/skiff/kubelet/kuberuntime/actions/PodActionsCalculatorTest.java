@@ -115,6 +115,11 @@ class PodActionsCalculatorTest {
                     .setExitCode(exitCode).setFinishedAt(nanos(finishedAt)).build());
         }
 
+        /** The id of the newest instance of container {@code name}. */
+        String id(String name) {
+            return snapshot().latestContainer(name).orElseThrow().getId();
+        }
+
         /** The running container {@code id} exits with {@code exitCode} at {@code finishedAt}. */
         void exit(String id, int exitCode, Instant finishedAt) {
             Container c = snapshot().container(id).orElseThrow();
@@ -513,7 +518,8 @@ class PodActionsCalculatorTest {
 
     // ---- init containers ----
 
-    private static Pod initPod(String restartPolicy) throws Exception {
+    /** Pod "web" with {@code restartPolicy}, the given initContainers entries (YAML, 2-space list items) and app "app". */
+    private static Pod withInits(String restartPolicy, String initContainers) throws Exception {
         return load("""
                 apiVersion: v1
                 kind: Pod
@@ -522,14 +528,19 @@ class PodActionsCalculatorTest {
                 spec:
                   restartPolicy: %s
                   initContainers:
+                %s  containers:
+                  - name: app
+                    image: busybox:1
+                """.formatted(restartPolicy, initContainers));
+    }
+
+    private static Pod initPod(String restartPolicy) throws Exception {
+        return withInits(restartPolicy, """
                   - name: init1
                     image: busybox:1
                   - name: init2
                     image: busybox:1
-                  containers:
-                  - name: app
-                    image: busybox:1
-                """.formatted(restartPolicy));
+                """);
     }
 
     @Test
@@ -632,23 +643,22 @@ class PodActionsCalculatorTest {
 
     /** Pod {@code restartPolicy} with init containers {@code sidecar} (restartPolicy Always, plus {@code sidecarExtra}) and {@code init}, and app container {@code app}. */
     private static Pod sidecarPod(String restartPolicy, String sidecarExtra) throws Exception {
-        return load("""
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: web
-                spec:
-                  restartPolicy: %s
-                  initContainers:
+        return withInits(restartPolicy, """
                   - name: sidecar
                     image: busybox:1
                     restartPolicy: Always
                 %s  - name: init
                     image: busybox:1
-                  containers:
-                  - name: app
-                    image: busybox:1
-                """.formatted(restartPolicy, sidecarExtra));
+                """.formatted(sidecarExtra));
+    }
+
+    /** A sidecar pod past its init container: sandbox ready, the sidecar running, init exited 0, no app yet. */
+    private Runtime initialized(String restartPolicy, String sidecarExtra) throws Exception {
+        Runtime rt = new Runtime(sidecarPod(restartPolicy, sidecarExtra));
+        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+        rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        return rt;
     }
 
     private static ProbeResults result(String containerId, ProbeType type, ProbeResult result) {
@@ -706,10 +716,8 @@ class PodActionsCalculatorTest {
 
     @Test
     void aSidecarIsRestartedWithBackOffWhateverThePodsRestartPolicy() throws Exception {
-        Runtime rt = new Runtime(sidecarPod("Never", ""));
-        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
-        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        Runtime rt = initialized("Never", "");
+        String sidecar = rt.id("sidecar");
         rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
         rt.exit(sidecar, 1, T0.plusSeconds(10));
 
@@ -742,20 +750,14 @@ class PodActionsCalculatorTest {
     @Test
     void aJobLikePodEndsWhenItsAppContainersAreDoneAlthoughSidecarsRun() throws Exception {
         for (String policy : List.of("Never", "OnFailure")) {
-            Runtime rt = new Runtime(sidecarPod(policy, ""));
-            rt.sandbox(0, PodSandboxState.SANDBOX_READY);
-            rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-            rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+            Runtime rt = initialized(policy, "");
             rt.exit(rt.container("app", ContainerState.CONTAINER_RUNNING, 0), 0, T0.plusSeconds(5));
             PodActions a = rt.compute(T0.plusSeconds(6));
             assertTrue(a.killPod(), policy + ": the app is done, the pod (and its sidecar) is stopped");
             assertTrue(a.initContainersToStart().isEmpty());
             assertTrue(a.containersToStart().isEmpty());
         }
-        Runtime always = new Runtime(sidecarPod("Always", ""));
-        always.sandbox(0, PodSandboxState.SANDBOX_READY);
-        always.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-        always.exited(always.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        Runtime always = initialized("Always", "");
         always.exit(always.container("app", ContainerState.CONTAINER_RUNNING, 0), 0, T0.plusSeconds(5));
         PodActions a = always.compute(T0.plusSeconds(6));
         assertFalse(a.killPod());
@@ -764,10 +766,8 @@ class PodActionsCalculatorTest {
 
     @Test
     void anExitedSidecarIsNotRestartedOnceTheAppIsDone() throws Exception {
-        Runtime rt = new Runtime(sidecarPod("Never", ""));
-        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
-        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+        Runtime rt = initialized("Never", "");
+        String sidecar = rt.id("sidecar");
         rt.exit(rt.container("app", ContainerState.CONTAINER_RUNNING, 0), 1, T0.plusSeconds(5));
         rt.exit(sidecar, 137, T0.plusSeconds(6));
         PodActions a = rt.compute(T0.plusSeconds(7));
@@ -778,14 +778,12 @@ class PodActionsCalculatorTest {
 
     @Test
     void aSidecarsFailedLivenessProbeRestartsItUnderNever() throws Exception {
-        Runtime rt = new Runtime(sidecarPod("Never", """
+        Runtime rt = initialized("Never", """
                     livenessProbe:
                       exec: {command: [cat, /tmp/alive]}
                       terminationGracePeriodSeconds: 4
-                """));
-        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
-        String sidecar = rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 0, T0.plusSeconds(2));
+                """);
+        String sidecar = rt.id("sidecar");
         rt.container("app", ContainerState.CONTAINER_RUNNING, 0);
         PodActions a = rt.compute(T0.plusSeconds(3), result(sidecar, ProbeType.LIVENESS, ProbeResult.FAILURE));
         assertEquals(Map.of(sidecar, new ContainerToKill("sidecar", "Init container sidecar failed liveness probe",
@@ -811,20 +809,15 @@ class PodActionsCalculatorTest {
 
     @Test
     void aFailedRegularInitContainerAfterASidecarFailsANeverPod() throws Exception {
-        Runtime rt = new Runtime(sidecarPod("Never", ""));
-        rt.sandbox(0, PodSandboxState.SANDBOX_READY);
-        rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-        rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 2, T0.plusSeconds(2));
-        PodActions a = rt.compute(T0.plusSeconds(3));
-        assertTrue(a.killPod());
-        assertTrue(a.initContainersToStart().isEmpty());
-
-        Runtime onFailure = new Runtime(sidecarPod("OnFailure", ""));
-        onFailure.sandbox(0, PodSandboxState.SANDBOX_READY);
-        onFailure.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
-        onFailure.exited(onFailure.container("init", ContainerState.CONTAINER_EXITED, 0), 2, T0.plusSeconds(2));
-        PodActions b = onFailure.compute(T0.plusSeconds(3));
-        assertFalse(b.killPod());
-        assertEquals(List.of("init"), b.initNamesToStart(), "retried; the sidecar runs on");
+        for (String policy : List.of("Never", "OnFailure")) {
+            Runtime rt = new Runtime(sidecarPod(policy, ""));
+            rt.sandbox(0, PodSandboxState.SANDBOX_READY);
+            rt.container("sidecar", ContainerState.CONTAINER_RUNNING, 0);
+            rt.exited(rt.container("init", ContainerState.CONTAINER_EXITED, 0), 2, T0.plusSeconds(2));
+            PodActions a = rt.compute(T0.plusSeconds(3));
+            boolean never = policy.equals("Never");
+            assertEquals(never, a.killPod(), policy);
+            assertEquals(never ? List.of() : List.of("init"), a.initNamesToStart(), policy + ": retried, the sidecar runs on");
+        }
     }
 }
