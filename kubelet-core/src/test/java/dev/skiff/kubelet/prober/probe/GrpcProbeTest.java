@@ -45,7 +45,7 @@ class GrpcProbeTest {
     @Test
     void servingPasses() throws Exception {
         int port = serveHealth();
-        assertEquals(ProbeOutcome.success("service is healthy"), check(port, "", Duration.ofSeconds(2)));
+        assertEquals(ProbeOutcome.success("service is healthy"), check(port, "", Duration.ofSeconds(20)));
     }
 
     @Test
@@ -53,22 +53,22 @@ class GrpcProbeTest {
         int port = serveHealth();
         health.setStatus("db", ServingStatus.NOT_SERVING);
         assertEquals(ProbeOutcome.failure("service unhealthy (responded with \"NOT_SERVING\")"),
-                check(port, "db", Duration.ofSeconds(2)));
+                check(port, "db", Duration.ofSeconds(20)));
         health.setStatus("db", ServingStatus.SERVING);
-        assertEquals(ProbeOutcome.success("service is healthy"), check(port, "db", Duration.ofSeconds(2)));
+        assertEquals(ProbeOutcome.success("service is healthy"), check(port, "db", Duration.ofSeconds(20)));
     }
 
     @Test
     void anUnknownServiceFails() throws Exception {
         int port = serveHealth();
         assertEquals(ProbeOutcome.failure("error: health rpc probe failed: rpc error: code = NotFound desc = unknown service nope"),
-                check(port, "nope", Duration.ofSeconds(2)));
+                check(port, "nope", Duration.ofSeconds(20)));
     }
 
     @Test
     void aServerWithoutTheHealthServiceFails() throws Exception {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).build().start();
-        ProbeOutcome o = check(server.getPort(), "", Duration.ofSeconds(2));
+        ProbeOutcome o = check(server.getPort(), "", Duration.ofSeconds(20));
         assertEquals(ProbeOutcome.Result.FAILURE, o.result());
         assertTrue(o.output().startsWith("error: this server does not implement the grpc health protocol "
                 + "(grpc.health.v1.Health): "), o.output());
