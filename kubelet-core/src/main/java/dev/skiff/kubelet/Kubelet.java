@@ -32,6 +32,8 @@ import dev.skiff.kubelet.pod.ManifestLimits;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.prober.ProbeManager;
 import dev.skiff.kubelet.prober.ProberThreads;
+import dev.skiff.kubelet.lifecycle.LifecycleThreads;
+import dev.skiff.kubelet.worker.ElasticPool;
 import dev.skiff.kubelet.server.KubeletServer;
 import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.source.FileSource;
@@ -74,6 +76,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -85,6 +88,8 @@ import java.util.function.Supplier;
 public final class Kubelet implements AutoCloseable {
     /** Upstream's runtime-request-timeout default. */
     static final Duration RUNTIME_REQUEST_TIMEOUT = Duration.ofMinutes(2);
+    /** Image checks and pulls in flight at once (serialized pulls wait in line on these threads). */
+    static final int MAX_PULL_THREADS = 64;
     private static final Logger log = LoggerFactory.getLogger(Kubelet.class);
 
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
@@ -212,18 +217,24 @@ public final class Kubelet implements AutoCloseable {
         volumesRef.set(volumes);
 
         CrashLoopBackOff backoff = new CrashLoopBackOff();
-        PodKiller killer = closeLater(new PodKiller(cri.runtime()));
+        ProberThreads.Started prober = ProberThreads.startShared(cri.runtime(), statuses::status, events, clock);
+        ProbeManager probes = prober.manager();
+        // hooks share the probes' Netty loop; kills and pulls wait on threads that exist only while they are in flight
+        LifecycleThreads lifecycle = closeLater(new LifecycleThreads(cri.runtime(), prober.network(), events));
+        PodKiller killer = closeLater(new PodKiller(cri.runtime(), lifecycle.hooks(), lifecycle.timer(), events,
+                uid -> statuses.status(uid).map(PodStatus::getPodIP).filter(ip -> !ip.isEmpty())));
+        ThreadPoolExecutor pulls = ElasticPool.create("image-pull-", MAX_PULL_THREADS, Duration.ofSeconds(30));
+        closeLater(pulls::shutdownNow);
         KubeRuntimeManager manager = new KubeRuntimeManager(
                 new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node),
                 new ContainerStarter(cri, new ImagePuller(new CrashLoopBackOff(), clock, c.serializeImagePulls(),
                         ImagePuller.DEFAULT_LOCK_TIMEOUT, events),
                         new ContainerConfigFactory(node, objects, volumes::prepareSubPath),
-                        backoff, volumes::mountedVolumes, clock, events),
+                        backoff, volumes::mountedVolumes, clock, events, pulls, lifecycle.hooks(), killer),
                 killer, new ContainerGc(cri.runtime()), events);
 
         WorkQueue queue = new WorkQueue();
         PodDirs dirs = new PodDirs();
-        ProbeManager probes = ProberThreads.start(cri.runtime(), statuses::status, events, clock);
         KubeletPodSyncer syncer = new KubeletPodSyncer(new RuntimePods(cri.runtime()), new CriPodViewLoader(cri.runtime()),
                 manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, probes, clock,
                 events);

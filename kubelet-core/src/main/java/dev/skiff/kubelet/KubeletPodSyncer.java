@@ -23,6 +23,7 @@ import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.status.TerminationMessages;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodSyncer;
+import dev.skiff.kubelet.worker.SyncContext;
 import dev.skiff.kubelet.worker.UpdateType;
 import dev.skiff.volume.VolumeException;
 import dev.skiff.volume.VolumeManager;
@@ -37,12 +38,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The kubelet's syncPod, syncTerminatingPod and syncTerminatedPod (upstream kubelet.go), run by the pod
  * workers one at a time per pod: read the pod's runtime state, compute and carry out its actions, record its
- * status, and plan its next sync.
+ * status, and plan its next sync. What the actions wait for (kills, pulls, hooks) is returned as a stage; the status
+ * is written once it completes.
  */
 final class KubeletPodSyncer implements PodSyncer<Pod> {
     private static final Logger log = LoggerFactory.getLogger(KubeletPodSyncer.class);
@@ -94,30 +98,32 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     }
 
     @Override
-    public boolean syncPod(Pod pod, UpdateType updateType) throws Exception {
+    public CompletionStage<Boolean> syncPod(Pod pod, UpdateType updateType, SyncContext ctx) throws Exception {
         if (!waitForVolumes(pod)) {
-            return false;
+            return CompletableFuture.completedFuture(false);
         }
         probes.addPod(pod); // upstream: the pod is probed from its first sync on
         RuntimePod runtimePod = list(pod);
-        CriPodView view = views.load(runtimePod);
+        CriPodView loaded = views.load(runtimePod);
         Instant now = clock.instant();
-        PodActions actions = PodActionsCalculator.compute(pod, runtimePod, sandboxStatuses(view), containerStatuses(view),
+        PodActions actions = PodActionsCalculator.compute(pod, runtimePod, sandboxStatuses(loaded), containerStatuses(loaded),
                 backoff, now, probes::result);
         actions.containersToKill().keySet().forEach(id -> probes.recordKill(uid(pod), id));
-        KubeRuntimeManager.SyncResult result = manager.syncPod(pod, runtimePod, view, actions);
-        Map<String, ContainerWaiting> waiting = result.waiting();
-        manager.prune(pod, runtimePod);
-        if (!actions.isNoop()) {
-            // Fresh statuses of everything the pod now holds: what was listed plus what this sync created (this
-            // worker is the only one acting on the uid). Listed again when a failed create leaves that unknown.
-            view = result.createdKnown()
-                    ? views.load(result.latestSandbox(runtimePod), result.containerIds(runtimePod))
-                    : views.load(list(pod));
-        }
-        PodStatus status = setStatus(pod, view, waiting, false);
-        queue.enqueue(uid(pod), clock.instant(), nextSync(pod, view, waiting, clock.instant()));
-        return StatusManager.isTerminal(status.getPhase());
+        return ctx.then(manager.syncPod(pod, runtimePod, loaded, actions, ctx), result -> {
+            Map<String, ContainerWaiting> waiting = result.waiting();
+            manager.prune(pod, runtimePod);
+            CriPodView view = loaded;
+            if (!actions.isNoop()) {
+                // Fresh statuses of everything the pod now holds: what was listed plus what this sync created (this
+                // worker is the only one acting on the uid). Listed again when a failed create leaves that unknown.
+                view = result.createdKnown()
+                        ? views.load(result.latestSandbox(runtimePod), result.containerIds(runtimePod))
+                        : views.load(list(pod));
+            }
+            PodStatus status = setStatus(pod, view, waiting, false);
+            queue.enqueue(uid(pod), clock.instant(), nextSync(pod, view, waiting, clock.instant()));
+            return StatusManager.isTerminal(status.getPhase());
+        });
     }
 
     /**
@@ -145,19 +151,21 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     }
 
     @Override
-    public void syncTerminatingPod(Pod pod, Duration gracePeriod) throws Exception {
+    public CompletionStage<Void> syncTerminatingPod(Pod pod, Duration gracePeriod, SyncContext ctx) {
         queue.forget(uid(pod));
         probes.stopLivenessAndStartup(pod); // a terminating pod is not restarted by its probes
-        manager.killPod(pod, list(pod), gracePeriod);
-        probes.removePod(pod);
-        RuntimePod after = list(pod);
-        if (after.anythingRunning()) {
-            throw new IllegalStateException("pod " + PodRef.of(pod) + " still has running containers after being killed");
-        }
-        volumes.podsChanged(); // its containers are stopped: its volumes may go
-        if (pods.isDesired(uid(pod))) {
-            setStatus(pod, views.load(after), Map.of(), true);
-        }
+        return ctx.then(manager.killPod(pod, list(pod), gracePeriod), v -> {
+            probes.removePod(pod);
+            RuntimePod after = list(pod);
+            if (after.anythingRunning()) {
+                throw new IllegalStateException("pod " + PodRef.of(pod) + " still has running containers after being killed");
+            }
+            volumes.podsChanged(); // its containers are stopped: its volumes may go
+            if (pods.isDesired(uid(pod))) {
+                setStatus(pod, views.load(after), Map.of(), true);
+            }
+            return null;
+        });
     }
 
     @Override

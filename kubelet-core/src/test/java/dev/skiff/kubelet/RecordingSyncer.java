@@ -2,11 +2,14 @@ package dev.skiff.kubelet;
 
 import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
 import dev.skiff.kubelet.worker.PodSyncer;
+import dev.skiff.kubelet.worker.SyncContext;
 import dev.skiff.kubelet.worker.UpdateType;
 import io.fabric8.kubernetes.api.model.Pod;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
@@ -15,14 +18,15 @@ final class RecordingSyncer implements PodSyncer<Pod> {
     private final List<String> calls = new CopyOnWriteArrayList<>();
 
     @Override
-    public boolean syncPod(Pod pod, UpdateType updateType) {
+    public CompletionStage<Boolean> syncPod(Pod pod, UpdateType updateType, SyncContext context) {
         calls.add("sync " + pod.getMetadata().getUid() + " " + updateType);
-        return false;
+        return CompletableFuture.completedFuture(false);
     }
 
     @Override
-    public void syncTerminatingPod(Pod pod, Duration gracePeriod) {
+    public CompletionStage<Void> syncTerminatingPod(Pod pod, Duration gracePeriod, SyncContext context) {
         calls.add("terminating " + pod.getMetadata().getUid() + " " + gracePeriod);
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

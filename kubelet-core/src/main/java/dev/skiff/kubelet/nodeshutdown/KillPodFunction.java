@@ -4,16 +4,17 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /** Upstream eviction.KillPodFunc: stop a pod now, with a grace period, and adjust its final status. */
 @FunctionalInterface
 public interface KillPodFunction {
     /**
-     * Stops the pod within {@code gracePeriod} (never longer than its own) and applies {@code statusFn} to its
-     * status; returns once it is stopped.
+     * Starts stopping the pod within {@code gracePeriod} (never longer than its own); the result completes once it
+     * is stopped and {@code statusFn} has been applied to its status. Holds no thread while it waits.
      *
-     * @throws Exception when the pod was not stopped in time (upstream: max(10 s, 1.5 × grace)) or cannot be
+     * @return fails with a TimeoutException when the pod was not stopped in time (upstream: max(10 s, 1.5 × grace))
      */
-    void killPod(Pod pod, Duration gracePeriod, Consumer<PodStatus> statusFn) throws Exception;
+    CompletableFuture<Void> killPod(Pod pod, Duration gracePeriod, Consumer<PodStatus> statusFn);
 }

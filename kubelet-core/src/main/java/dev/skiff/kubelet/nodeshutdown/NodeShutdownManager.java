@@ -12,11 +12,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -44,7 +45,6 @@ public final class NodeShutdownManager implements AutoCloseable {
     private final KillPodFunction killPod;
     private final Duration reconnectPeriod;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    private final ExecutorService killers;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean shuttingDown;
@@ -90,12 +90,6 @@ public final class NodeShutdownManager implements AutoCloseable {
         this.activePods = activePods;
         this.killPod = killPod;
         this.reconnectPeriod = reconnectPeriod;
-        AtomicInteger n = new AtomicInteger();
-        this.killers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "node-shutdown-kill-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** Starts watching for node shutdown (returns at once); a no-op when graceful node shutdown is off. */
@@ -300,27 +294,33 @@ public final class NodeShutdownManager implements AutoCloseable {
                 Duration period = group.period().gracePeriod();
                 log.info("node shutdown: stopping {} pod(s) of priority >= {} within {}s", group.pods().size(),
                         group.period().priority(), period.toSeconds());
-                CountDownLatch done = new CountDownLatch(group.pods().size());
+                List<CompletableFuture<Void>> kills = new ArrayList<>();
                 for (Pod pod : group.pods()) {
                     Duration grace = ShutdownGroups.podGracePeriod(group, pod);
-                    killers.execute(() -> {
-                        try {
-                            log.info("node shutdown: stopping pod {} with grace period {}s", PodRef.of(pod),
-                                    grace.toSeconds());
-                            killPod.killPod(pod, grace, NodeShutdownStatus::apply);
+                    log.info("node shutdown: stopping pod {} with grace period {}s", PodRef.of(pod), grace.toSeconds());
+                    CompletableFuture<Void> kill;
+                    try {
+                        kill = killPod.killPod(pod, grace, NodeShutdownStatus::apply);
+                    } catch (RuntimeException e) {
+                        kill = CompletableFuture.failedFuture(e);
+                    }
+                    kills.add(kill.whenComplete((v, e) -> {
+                        if (e == null) {
                             log.info("node shutdown: pod {} stopped", PodRef.of(pod));
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        } catch (Exception e) {
-                            log.warn("node shutdown: failed stopping pod {}: {}", PodRef.of(pod), e.getMessage());
-                        } finally {
-                            done.countDown();
+                        } else {
+                            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                            log.warn("node shutdown: failed stopping pod {}: {}", PodRef.of(pod), cause.getMessage());
                         }
-                    });
+                    }).exceptionally(e -> null));
                 }
-                if (!done.await(period.toMillis(), TimeUnit.MILLISECONDS)) {
+                try {
+                    CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new))
+                            .get(period.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
                     log.warn("node shutdown: pods of priority >= {} not all stopped within {}s, going on",
                             group.period().priority(), period.toSeconds());
+                } catch (ExecutionException e) {
+                    // each kill's failure is logged above
                 }
                 if (!running) {
                     return;
@@ -350,7 +350,6 @@ public final class NodeShutdownManager implements AutoCloseable {
         synchronized (this) {
             t = thread;
             if (!running) {
-                killers.shutdownNow();
                 return;
             }
             running = false;
@@ -366,6 +365,5 @@ public final class NodeShutdownManager implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        killers.shutdownNow();
     }
 }

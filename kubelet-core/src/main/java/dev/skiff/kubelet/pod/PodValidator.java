@@ -75,6 +75,7 @@ public final class PodValidator {
         }
         containers(errs, "spec.containers", spec.getContainers(), names, volumes, false);
         ProbeValidator.validate(errs, spec);
+        LifecycleValidator.validate(errs, spec);
         if (!isEmpty(spec.getRestartPolicy()) && !RESTART_POLICIES.contains(spec.getRestartPolicy())) {
             errs.add(notSupported("spec.restartPolicy", spec.getRestartPolicy(), RESTART_POLICIES));
         } else if (isEmpty(spec.getRestartPolicy())) {

@@ -1,7 +1,12 @@
 package dev.skiff.kubelet.pod;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ExecAction;
+import io.fabric8.kubernetes.api.model.GRPCAction;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HTTPHeader;
+import io.fabric8.kubernetes.api.model.SleepAction;
+import io.fabric8.kubernetes.api.model.TCPSocketAction;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -80,7 +85,7 @@ final class ProbeValidator {
 
     /** Upstream validateProbe. */
     private static void probe(List<String> errs, String path, Probe p) {
-        handler(errs, path, p);
+        handler(errs, path, p.getExec(), p.getHttpGet(), p.getTcpSocket(), p.getGrpc(), null, null);
         nonNegative(errs, path + ".initialDelaySeconds", p.getInitialDelaySeconds());
         nonNegative(errs, path + ".timeoutSeconds", p.getTimeoutSeconds());
         nonNegative(errs, path + ".periodSeconds", p.getPeriodSeconds());
@@ -92,20 +97,24 @@ final class ProbeValidator {
         }
     }
 
-    /** Upstream validateHandler: exactly one of exec, httpGet, tcpSocket, grpc. */
-    private static void handler(List<String> errs, String path, Probe p) {
+    /**
+     * Upstream validateHandler, for a probe's and a lifecycle hook's: exactly one of exec, httpGet, tcpSocket, grpc
+     * and sleep (a hook's, at most the pod's grace period {@code grace}).
+     */
+    static void handler(List<String> errs, String path, ExecAction exec, HTTPGetAction httpGet, TCPSocketAction tcp,
+                        GRPCAction grpc, SleepAction sleep, Long grace) {
         int handlers = 0;
-        if (p.getExec() != null) {
+        if (exec != null) {
             handlers++;
-            if (p.getExec().getCommand() == null || p.getExec().getCommand().isEmpty()) {
+            if (exec.getCommand() == null || exec.getCommand().isEmpty()) {
                 errs.add(PodValidator.required(path + ".exec.command", ""));
             }
         }
-        if (p.getHttpGet() != null) {
+        if (httpGet != null) {
             if (handlers++ > 0) {
                 errs.add(forbidden(path + ".httpGet", "may not specify more than 1 handler type"));
             } else {
-                var g = p.getHttpGet();
+                var g = httpGet;
                 if (g.getPath() == null || g.getPath().isEmpty()) {
                     errs.add(PodValidator.required(path + ".httpGet.path", ""));
                 }
@@ -122,20 +131,32 @@ final class ProbeValidator {
                 }
             }
         }
-        if (p.getTcpSocket() != null) {
+        if (tcp != null) {
             if (handlers++ > 0) {
                 errs.add(forbidden(path + ".tcpSocket", "may not specify more than 1 handler type"));
             } else {
-                port(errs, path + ".tcpSocket.port", p.getTcpSocket().getPort());
+                port(errs, path + ".tcpSocket.port", tcp.getPort());
             }
         }
-        if (p.getGrpc() != null) {
+        if (grpc != null) {
             if (handlers++ > 0) {
                 errs.add(forbidden(path + ".grpc", "may not specify more than 1 handler type"));
             } else {
-                int port = p.getGrpc().getPort() == null ? 0 : p.getGrpc().getPort();
+                int port = grpc.getPort() == null ? 0 : grpc.getPort();
                 if (port < 1 || port > 65535) {
                     errs.add(PodValidator.invalid(path + ".grpc.port", port, PORT_RANGE));
+                }
+            }
+        }
+        if (sleep != null) {
+            if (handlers++ > 0) {
+                errs.add(forbidden(path + ".sleep", "may not specify more than 1 handler type"));
+            } else if (grace != null) {
+                // upstream validateSleepAction (PodLifecycleSleepActionAllowZero off in 1.32)
+                long seconds = sleep.getSeconds() == null ? 0 : sleep.getSeconds();
+                if (seconds <= 0 || seconds > grace) {
+                    errs.add(PodValidator.invalid(path + ".sleep", seconds,
+                            "must be greater than 0 and less than terminationGracePeriodSeconds (" + grace + ")"));
                 }
             }
         }
@@ -165,7 +186,7 @@ final class ProbeValidator {
         }
     }
 
-    private static String forbidden(String path, String detail) {
+    static String forbidden(String path, String detail) {
         return path + ": Forbidden: " + detail;
     }
 }

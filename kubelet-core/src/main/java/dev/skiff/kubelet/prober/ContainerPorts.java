@@ -6,11 +6,11 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
 /** Upstream's ResolveContainerPort: a probe's port by number, or by the name of one of the container's ports. */
-final class ContainerPorts {
+public final class ContainerPorts {
     private ContainerPorts() {
     }
 
-    static int resolve(IntOrString port, Container container) {
+    public static int resolve(IntOrString port, Container container) {
         if (port == null || (port.getIntVal() == null && port.getStrVal() == null)) {
             throw new ProbeException("probe of container \"" + container.getName() + "\" names no port");
         }

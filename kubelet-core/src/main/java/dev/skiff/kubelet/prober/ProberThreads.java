@@ -35,6 +35,15 @@ public final class ProberThreads {
 
     public static ProbeManager start(RuntimeService runtime, Function<String, Optional<PodStatus>> statuses,
                                      EventRecorder events, Clock clock) {
+        return startShared(runtime, statuses, events, clock).manager();
+    }
+
+    /** The probe manager and its Netty loop, which lifecycle hooks share; both end when the manager is closed. */
+    public record Started(ProbeManager manager, ProbeNetwork network) {
+    }
+
+    public static Started startShared(RuntimeService runtime, Function<String, Optional<PodStatus>> statuses,
+                                      EventRecorder events, Clock clock) {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("prober-"));
         scheduler.setRemoveOnCancelPolicy(true);
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(EXEC_THREADS, EXEC_THREADS, 60, TimeUnit.SECONDS,
@@ -43,10 +52,10 @@ public final class ProberThreads {
         ProbeNetwork net = new ProbeNetwork(blocking);
         Prober prober = new Prober(new ExecProbe(runtime, blocking), new HttpProbe(net, USER_AGENT), new TcpProbe(net),
                 new GrpcProbe(net, USER_AGENT), events);
-        return new ProbeManager(prober, statuses, scheduler, () -> {
+        return new Started(new ProbeManager(prober, statuses, scheduler, () -> {
             net.close();
             shutdown(blocking);
-        }, clock);
+        }, clock), net);
     }
 
     private static void shutdown(ExecutorService pool) throws InterruptedException {

@@ -1,22 +1,25 @@
 package dev.skiff.kubelet.worker;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 /**
- * The work the pod workers drive, one call at a time per pod uid (the kubelet implements it). A method
- * that throws is retried after the workers' back-off period; one that returns has done its phase.
+ * The work the pod workers drive, one unit at a time per pod uid (the kubelet implements it). syncPod and
+ * syncTerminatingPod return at once with a stage for what they still wait for (grace periods, hooks, image pulls),
+ * so a worker thread is never held by one pod's wait; the pod's next unit starts when the stage completes. A
+ * method that throws, or whose stage fails, is retried after the workers' back-off period.
  */
 public interface PodSyncer<P> {
     /**
      * Brings the pod towards its desired state (sandbox, containers, status).
      *
-     * @return true when the pod has reached a terminal phase (Succeeded or Failed): its worker then moves
-     *         to terminating on its own, as upstream's completeSync
+     * @return completes with true when the pod has reached a terminal phase (Succeeded or Failed): its worker then
+     *         moves to terminating on its own, as upstream's completeSync
      */
-    boolean syncPod(P pod, UpdateType updateType) throws Exception;
+    CompletionStage<Boolean> syncPod(P pod, UpdateType updateType, SyncContext context) throws Exception;
 
-    /** Stops every container and the sandbox within {@code gracePeriod}; returns only when nothing runs. */
-    void syncTerminatingPod(P pod, Duration gracePeriod) throws Exception;
+    /** Stops every container and the sandbox within {@code gracePeriod}; completes only when nothing runs. */
+    CompletionStage<Void> syncTerminatingPod(P pod, Duration gracePeriod, SyncContext context) throws Exception;
 
     /** Releases what the terminated pod still holds (volumes, directories, final status). */
     void syncTerminatedPod(P pod) throws Exception;

@@ -14,14 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-pod serial workers on a bounded pool, after upstream's {@code pkg/kubelet/pod_workers.go}.
@@ -37,8 +38,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and started, as a fresh pod, once that uid has finished (upstream flags restartRequested and lets
  * housekeeping re-add it; we re-add it at once, which saves a housekeeping period).
  *
- * <p>A sync method that throws is logged in one line and its phase retried after the back-off period
- * (upstream: 10 s), unless a newer update arrives first. Finished pods stay known (so
+ * <p>A unit of work holds a {@code pod-worker-N} thread only while it computes and calls the runtime: what it
+ * waits for (grace periods, preStop and postStart hooks, image pulls) it returns as a stage, and the pod's next
+ * unit is dispatched when that completes. So one pod's long wait never holds another pod back, however many pods
+ * wait at once. Termination asked for while a sync is in flight cancels that sync, and a shorter grace period
+ * arriving while the pod terminates cancels the terminating unit: either way the next unit (terminating, with the
+ * grace period now in force) starts at once, as upstream cancels the sync's context and re-kills.
+ *
+ * <p>A sync method that throws (or whose stage fails) is logged in one line and its phase retried after the
+ * back-off period (upstream: 10 s), unless a newer update arrives first. Finished pods stay known (so
  * {@link #isPodTerminated} answers) until {@link #syncKnownPods} finds them no longer desired.
  */
 public final class PodWorkers<P> implements AutoCloseable {
@@ -72,8 +80,8 @@ public final class PodWorkers<P> implements AutoCloseable {
         this.syncer = syncer;
         this.backOff = backOff;
         this.clock = clock;
-        this.pool = Executors.newFixedThreadPool(poolSize, named("pod-worker-"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(named("pod-worker-retry-"));
+        this.pool = Executors.newFixedThreadPool(poolSize, ElasticPool.named("pod-worker-"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(ElasticPool.named("pod-worker-retry-"));
     }
 
     /** Hands an update to the pod's worker; never blocks on the work itself. */
@@ -128,16 +136,53 @@ public final class PodWorkers<P> implements AutoCloseable {
             return;
         }
 
+        boolean becameTerminating = false;
         if (!status.terminationRequested() && options.updateType() == UpdateType.KILL) {
             status.terminatingAt = now;
+            becameTerminating = true;
             log.info("Pod {} ({}) termination requested", status.fullName, uid);
         }
+        boolean shortened = false;
         if (status.terminationRequested() && status.terminatedAt == null) {
+            Duration before = status.gracePeriod;
             status.gracePeriod = effectiveGracePeriod(status, options.pod(), options.gracePeriodOverride());
+            shortened = before != null && status.gracePeriod.compareTo(before) < 0;
         }
         status.pending = options;
         cancelRetry(status);
+        InFlight running = status.inFlight;
+        if (running != null && ((becameTerminating && running.type == WorkType.SYNC)
+                || (shortened && running.type == WorkType.TERMINATING))) {
+            // upstream cancels the sync's context: the pod's next unit must not wait for this one's wait
+            log.info("Pod {} ({}) {}: cancelling its {} in flight", status.fullName, uid,
+                    shortened ? "grace period shortened to " + status.gracePeriod.toSeconds() + "s" : "is to terminate",
+                    running.type);
+            running.context.cancel();
+            if (running.returned) {
+                abandon(status); // only waiting: the next unit may start now
+            } // else the worker thread abandons it as soon as the sync method returns
+        }
         dispatch(status);
+    }
+
+    /** Frees the pod from its cancelled unit for its next one; how the old unit ends is ignored. Holds the lock. */
+    private void abandon(Status<P> status) {
+        status.inFlight = null;
+        status.running = false;
+    }
+
+    /**
+     * Completes once the pod's worker has finished (terminated and cleaned up) or forgotten it; at once for a uid the
+     * workers do not know. Never fails.
+     */
+    public CompletableFuture<Void> whenFinished(String uid) {
+        synchronized (lock) {
+            Status<P> s = statuses.get(uid);
+            if (s == null || s.finished) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return s.finishedFuture.copy();
+        }
     }
 
     /**
@@ -250,11 +295,12 @@ public final class PodWorkers<P> implements AutoCloseable {
         }
     }
 
-    /** Runs the pod's next unit of work; then lets the pool serve other pods before the next unit. */
+    /** Runs the pod's next unit of work up to its first wait; its completion dispatches the next unit. */
     private void runOne(Status<P> status) {
         UpdatePodOptions<P> work;
         WorkType type;
         Duration grace;
+        InFlight unit;
         synchronized (lock) {
             if (statuses.get(status.uid) != status || status.pending == null || closed) {
                 status.running = false;
@@ -284,21 +330,42 @@ public final class PodWorkers<P> implements AutoCloseable {
             }
             status.active = work;
             grace = status.gracePeriod;
+            unit = new InFlight(type, new SyncContext(pool));
+            status.inFlight = unit;
         }
 
-        boolean terminal = false;
-        Exception failure = null;
+        CompletionStage<?> stage;
         try {
-            switch (type) {
-                case SYNC -> terminal = syncer.syncPod(work.pod(), work.updateType());
-                case TERMINATING -> syncer.syncTerminatingPod(work.pod(), grace);
-                case TERMINATED -> syncer.syncTerminatedPod(work.pod());
-            }
+            stage = switch (type) {
+                case SYNC -> syncer.syncPod(work.pod(), work.updateType(), unit.context);
+                case TERMINATING -> syncer.syncTerminatingPod(work.pod(), grace, unit.context);
+                case TERMINATED -> {
+                    syncer.syncTerminatedPod(work.pod());
+                    yield CompletableFuture.completedFuture(null);
+                }
+            };
         } catch (Exception e) {
-            failure = e;
+            stage = CompletableFuture.failedFuture(e);
         }
-
         synchronized (lock) {
+            unit.returned = true;
+            if (status.inFlight == unit && unit.context.isCancelled() && !closed) {
+                abandon(status); // cancelled while the sync method ran: what it still waits for is not waited for
+                dispatch(status);
+            }
+        }
+        stage.whenComplete((result, failure) -> complete(status, unit, work, result, failure));
+    }
+
+    /** Records how a unit ended and dispatches the pod's next one (on whichever thread ended the unit). */
+    private void complete(Status<P> status, InFlight unit, UpdatePodOptions<P> work, Object result, Throwable error) {
+        Throwable failure = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        WorkType type = unit.type;
+        synchronized (lock) {
+            if (status.inFlight != unit) {
+                return; // abandoned (cancelled): its successor already runs or ran
+            }
+            status.inFlight = null;
             if (failure != null && closed) {
                 log.debug("Sync of pod {} ({}) ended by shutdown: {}", status.fullName, status.uid, failure.toString());
                 status.running = false;
@@ -323,7 +390,7 @@ public final class PodWorkers<P> implements AutoCloseable {
                         requeueLast(status);
                     }
                     case SYNC -> {
-                        if (terminal && !status.terminationRequested()) {
+                        if (Boolean.TRUE.equals(result) && !status.terminationRequested()) {
                             log.info("Pod {} ({}) reached a terminal phase, terminating", status.fullName, status.uid);
                             status.terminatingAt = clock.instant();
                             status.startedTerminating = true;
@@ -345,6 +412,7 @@ public final class PodWorkers<P> implements AutoCloseable {
         status.pending = null;
         cancelRetry(status);
         releaseName(status);
+        status.finishedFuture.complete(null);
         UpdatePodOptions<P> restart = status.restart;
         if (restart != null) {
             // the uid was created again while it terminated: forget this incarnation and start afresh
@@ -425,6 +493,7 @@ public final class PodWorkers<P> implements AutoCloseable {
     /** Drops every trace of the uid so it can be created again. Holds the lock. */
     private void forget(Status<P> status) {
         statuses.remove(status.uid);
+        status.finishedFuture.complete(null);
         cancelRetry(status);
         releaseName(status);
         List<String> waiting = waitingByFullName.get(status.fullName);
@@ -487,7 +556,10 @@ public final class PodWorkers<P> implements AutoCloseable {
         return grace.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : grace;
     }
 
-    /** Stops taking work and waits up to 10 s for the work in progress. */
+    /**
+     * Stops taking work, cancels the units in flight (their waits go on in the runtime, unwatched) and waits up to
+     * 10 s for the worker threads.
+     */
     @Override
     public void close() {
         close(Duration.ofSeconds(10));
@@ -501,6 +573,9 @@ public final class PodWorkers<P> implements AutoCloseable {
             closed = true;
             for (Status<P> s : statuses.values()) {
                 cancelRetry(s);
+                if (s.inFlight != null) {
+                    s.inFlight.context.cancel(); // its waits end; nothing new starts
+                }
             }
         }
         timer.shutdownNow();
@@ -516,13 +591,16 @@ public final class PodWorkers<P> implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+    /** A unit of work that has started and not yet ended; {@code returned} once its sync method has returned. */
+    private static final class InFlight {
+        final WorkType type;
+        final SyncContext context;
+        boolean returned;
+
+        InFlight(WorkType type, SyncContext context) {
+            this.type = type;
+            this.context = context;
+        }
     }
 
     /** Per-uid worker state (upstream podSyncStatus); every field is guarded by the workers' lock. */
@@ -541,6 +619,9 @@ public final class PodWorkers<P> implements AutoCloseable {
         boolean deleted;
         Duration gracePeriod;
         ScheduledFuture<?> retry;
+        /** The unit running or waiting for its stage; null between units. */
+        InFlight inFlight;
+        final CompletableFuture<Void> finishedFuture = new CompletableFuture<>();
 
         Status(String uid, String fullName) {
             this.uid = uid;

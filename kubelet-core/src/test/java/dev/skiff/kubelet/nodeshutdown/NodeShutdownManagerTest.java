@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -32,7 +32,7 @@ class NodeShutdownManagerTest {
     private NodeShutdownManager manager;
 
     /** Kills at once, recording order, grace period and what the status function makes of a Running status. */
-    private void kill(Pod pod, Duration grace, java.util.function.Consumer<PodStatus> fn) {
+    private CompletableFuture<Void> kill(Pod pod, Duration grace, java.util.function.Consumer<PodStatus> fn) {
         String name = pod.getMetadata().getName();
         killed.add(name);
         graces.put(name, grace);
@@ -40,6 +40,7 @@ class NodeShutdownManagerTest {
                 .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build()).build();
         fn.accept(s);
         finalStatus.put(name, s);
+        return CompletableFuture.completedFuture(null);
     }
 
     private NodeShutdownManager start(Duration grace, Duration critical, KillPodFunction killer) {
@@ -124,9 +125,9 @@ class NodeShutdownManagerTest {
 
     @Test
     void admissionIsBlockedWhileShuttingDownAndReopensWhenCancelled() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> release = new CompletableFuture<>();
         pods.add(pod("app", null, null));
-        start(Duration.ofSeconds(30), Duration.ZERO, (p, g, fn) -> release.await(10, TimeUnit.SECONDS));
+        start(Duration.ofSeconds(30), Duration.ZERO, (p, g, fn) -> release);
         await("watch", manager::watching);
         assertTrue(manager.admit(pod("new", null, null)).admitted());
 
@@ -138,7 +139,7 @@ class NodeShutdownManagerTest {
         assertEquals("Pod was rejected as the node is shutting down.", r.message());
         assertEquals("Pod was rejected: Pod was rejected as the node is shutting down.",
                 r.rejectedStatus("BestEffort").getMessage(), "as upstream's rejectPod writes it");
-        release.countDown();
+        release.complete(null);
         await("lock released", () -> logind.held() == 0);
 
         logind.emit(false);
@@ -150,16 +151,14 @@ class NodeShutdownManagerTest {
 
     @Test
     void groupPeriodBoundsTheWaitThenCriticalPodsGoAnyway() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
+        CompletableFuture<Void> never = new CompletableFuture<>();
         pods.addAll(List.of(pod("stuck", null, null), pod("critical", 2_000_000_000, null)));
         List<Long> startedAt = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         start(Duration.ofSeconds(2), Duration.ofSeconds(1), (p, g, fn) -> {
             startedAt.add(System.nanoTime() - t0);
             killed.add(p.getMetadata().getName());
-            if (p.getMetadata().getName().equals("stuck")) {
-                never.await(10, TimeUnit.SECONDS);
-            }
+            return p.getMetadata().getName().equals("stuck") ? never : CompletableFuture.completedFuture(null);
         });
         await("watch", manager::watching);
         long signalled = System.nanoTime() - t0;
@@ -169,7 +168,29 @@ class NodeShutdownManagerTest {
         long criticalAfter = startedAt.get(1) - signalled;
         assertTrue(criticalAfter >= TimeUnit.MILLISECONDS.toNanos(950),
                 "critical pods wait for the regular group's 1s: " + criticalAfter / 1_000_000 + "ms");
-        never.countDown();
+        never.complete(null);
+    }
+
+    @Test
+    void aHundredPodsThatDoNotStopAreAllAskedAndTheGroupsGoOnAtTheirDeadlines() throws Exception {
+        // each kill waits out a grace period longer than the group's share: none may hold the others back
+        for (int i = 0; i < 100; i++) {
+            pods.add(pod("app" + i, null, 30L));
+        }
+        pods.add(pod("critical", 2_000_000_000, null));
+        List<CompletableFuture<Void>> pending = Collections.synchronizedList(new ArrayList<>());
+        start(Duration.ofSeconds(2), Duration.ofSeconds(1), (p, g, fn) -> {
+            killed.add(p.getMetadata().getName());
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        });
+        await("watch", manager::watching);
+        logind.emit(true);
+        await("lock released", () -> logind.held() == 0);
+        assertEquals(101, killed.size(), "every pod was asked to stop, the critical one after the 100 others");
+        assertEquals("critical", killed.get(100));
+        pending.forEach(f -> f.complete(null));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.skiff.kubelet.nodeshutdown;
 import dev.skiff.kubelet.status.StatusManager;
 import dev.skiff.kubelet.worker.PodSyncer;
 import dev.skiff.kubelet.worker.PodWorkers;
+import dev.skiff.kubelet.worker.SyncContext;
 import dev.skiff.kubelet.worker.UpdatePodOptions;
 import dev.skiff.kubelet.worker.UpdateType;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -15,14 +16,17 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static dev.skiff.kubelet.nodeshutdown.NodeShutdownManagerTest.await;
 import static dev.skiff.kubelet.nodeshutdown.NodeShutdownManagerTest.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,23 +34,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PodWorkersKillPodTest {
     private final StatusManager statuses = new StatusManager();
     private final List<String> calls = new CopyOnWriteArrayList<>();
-    private final CountDownLatch terminating = new CountDownLatch(1);
+    private final CompletableFuture<Void> terminating = new CompletableFuture<>();
     private volatile boolean slowKill;
     private final PodWorkers<Pod> workers = new PodWorkers<>(new PodSyncer<>() {
         @Override
-        public boolean syncPod(Pod pod, UpdateType type) {
+        public CompletionStage<Boolean> syncPod(Pod pod, UpdateType type, SyncContext context) {
             calls.add("sync");
             statuses.setPodStatus(pod, status("Running"));
-            return false;
+            return CompletableFuture.completedFuture(false);
         }
 
         @Override
-        public void syncTerminatingPod(Pod pod, Duration grace) throws InterruptedException {
+        public CompletionStage<Void> syncTerminatingPod(Pod pod, Duration grace, SyncContext context) {
             calls.add("terminating " + grace.toSeconds());
-            if (slowKill) {
-                terminating.await(20, TimeUnit.SECONDS);
-            }
-            statuses.setPodStatus(pod, status("Failed")); // the generated terminal status: no reason
+            // the kill waits without a thread, as the kubelet's does
+            CompletableFuture<Void> stopped = slowKill ? terminating : CompletableFuture.completedFuture(null);
+            return context.then(stopped, v -> {
+                statuses.setPodStatus(pod, status("Failed")); // the generated terminal status: no reason
+                return null;
+            });
         }
 
         @Override
@@ -68,7 +74,7 @@ class PodWorkersKillPodTest {
 
     @AfterEach
     void close() {
-        terminating.countDown();
+        terminating.complete(null);
         workers.close();
     }
 
@@ -82,7 +88,8 @@ class PodWorkersKillPodTest {
     @Test
     void killsWithTheOverrideAndTheStatusSticks() throws Exception {
         Pod p = running("app");
-        new PodWorkersKillPod(workers, statuses).killPod(p, Duration.ofSeconds(7), NodeShutdownStatus::apply);
+        new PodWorkersKillPod(workers, statuses).killPod(p, Duration.ofSeconds(7), NodeShutdownStatus::apply)
+                .get(10, TimeUnit.SECONDS);
 
         assertEquals(List.of("sync", "terminating 7", "terminated"), calls);
         assertTrue(workers.isPodFinished("uid-app"));
@@ -100,6 +107,27 @@ class PodWorkersKillPodTest {
     }
 
     @Test
+    void aHundredPodsStopTogetherOnTwoWorkerThreads() throws Exception {
+        slowKill = true;
+        List<Pod> pods = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Pod p = pod("p" + i, null, 30L);
+            workers.updatePod(new UpdatePodOptions<>(p.getMetadata().getUid(), "default/p" + i, UpdateType.CREATE, p));
+            pods.add(p);
+        }
+        await("all synced", () -> calls.stream().filter("sync"::equals).count() == 100);
+        PodWorkersKillPod kill = new PodWorkersKillPod(workers, statuses);
+        List<CompletableFuture<Void>> kills = pods.stream()
+                .map(p -> kill.killPod(p, Duration.ofSeconds(5), NodeShutdownStatus::apply)).toList();
+        // every pod's grace period runs at the same time: none waits for a worker thread another one holds
+        await("all terminating at once", () -> calls.stream().filter("terminating 5"::equals).count() == 100);
+        assertTrue(kills.stream().noneMatch(CompletableFuture::isDone));
+        terminating.complete(null);
+        CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        assertEquals("Terminated", statuses.status("uid-p42").orElseThrow().getReason());
+    }
+
+    @Test
     void timeoutIsOneAndAHalfGraceAtLeastTenSeconds() {
         Duration min = PodWorkersKillPod.MIN_TIMEOUT;
         assertEquals(Duration.ofSeconds(10), PodWorkersKillPod.timeout(Duration.ZERO, min));
@@ -112,9 +140,10 @@ class PodWorkersKillPodTest {
         Pod p = running("slow");
         slowKill = true;
         long t0 = System.nanoTime();
-        TimeoutException e = assertThrows(TimeoutException.class,
+        ExecutionException failed = assertThrows(ExecutionException.class,
                 () -> new PodWorkersKillPod(workers, statuses, Duration.ofMillis(500))
-                        .killPod(p, Duration.ZERO, NodeShutdownStatus::apply));
+                        .killPod(p, Duration.ZERO, NodeShutdownStatus::apply).get(20, TimeUnit.SECONDS));
+        TimeoutException e = assertInstanceOf(TimeoutException.class, failed.getCause());
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(500), "waited the minimum");
         assertTrue(e.getMessage().contains("timeout waiting to kill pod default/slow (uid-slow)"), e.getMessage());
         assertTrue(statuses.status("uid-slow").map(s -> s.getReason() == null).orElse(true),

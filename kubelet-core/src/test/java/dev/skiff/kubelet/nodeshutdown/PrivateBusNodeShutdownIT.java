@@ -54,9 +54,10 @@ class PrivateBusNodeShutdownIT {
         }
     }
 
-    private void kill(Pod pod, Duration grace, Consumer<PodStatus> fn) {
+    private java.util.concurrent.CompletableFuture<Void> kill(Pod pod, Duration grace, Consumer<PodStatus> fn) {
         killed.add(pod.getMetadata().getName());
         graces.put(pod.getMetadata().getName(), grace);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     private NodeShutdownManager manager(Duration grace, Duration critical, List<Pod> pods, Path dropIns) {

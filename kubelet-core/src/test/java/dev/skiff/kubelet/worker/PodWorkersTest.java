@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +29,13 @@ class PodWorkersTest {
         final List<String> calls = new ArrayList<>();
         final Map<String, CountDownLatch> blockSync = new ConcurrentHashMap<>();
         final Map<String, CountDownLatch> blockTerminating = new ConcurrentHashMap<>();
+        /** uid → what syncPod's stage waits for (it returns at once); the stage completes with it. */
+        final Map<String, CompletableFuture<Void>> asyncSync = new ConcurrentHashMap<>();
+        /** uid → what each syncTerminatingPod's stage waits for, in call order. */
+        final Map<String, List<CompletableFuture<Void>>> asyncTerminating = new ConcurrentHashMap<>();
+        final List<SyncContext> contexts = new CopyOnWriteArrayList<>();
+        final AtomicInteger waitingNow = new AtomicInteger();
+        final AtomicInteger maxWaiting = new AtomicInteger();
         final Map<String, AtomicInteger> failSync = new ConcurrentHashMap<>();
         final Set<String> terminal = ConcurrentHashMap.newKeySet();
         final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
@@ -59,7 +69,8 @@ class PodWorkersTest {
         }
 
         @Override
-        public boolean syncPod(TestPod pod, UpdateType updateType) throws Exception {
+        public CompletionStage<Boolean> syncPod(TestPod pod, UpdateType updateType, SyncContext context) throws Exception {
+            contexts.add(context);
             enter(pod.uid());
             try {
                 record("sync " + pod.uid() + " " + pod.version() + " " + updateType);
@@ -68,21 +79,40 @@ class PodWorkersTest {
                 if (failures != null && failures.getAndDecrement() > 0) {
                     throw new IllegalStateException("runtime said no");
                 }
-                return terminal.contains(pod.uid());
+                CompletableFuture<Void> wait = asyncSync.remove(pod.uid());
+                if (wait != null) {
+                    return waitFor(wait).thenApply(v -> terminal.contains(pod.uid()));
+                }
+                return CompletableFuture.completedFuture(terminal.contains(pod.uid()));
             } finally {
                 leave(pod.uid());
             }
         }
 
         @Override
-        public void syncTerminatingPod(TestPod pod, Duration gracePeriod) throws Exception {
+        public CompletionStage<Void> syncTerminatingPod(TestPod pod, Duration gracePeriod, SyncContext context)
+                throws Exception {
+            contexts.add(context);
             enter(pod.uid());
             try {
                 record("terminating " + pod.uid() + " " + pod.version() + " " + gracePeriod.toSeconds() + "s");
                 await(blockTerminating.remove(pod.uid()));
+                List<CompletableFuture<Void>> waits = asyncTerminating.get(pod.uid());
+                if (waits != null) {
+                    CompletableFuture<Void> wait = new CompletableFuture<>();
+                    waits.add(wait);
+                    return waitFor(wait);
+                }
+                return CompletableFuture.completedFuture(null);
             } finally {
                 leave(pod.uid());
             }
+        }
+
+        /** A stage that waits for {@code wait}, counted while it does. */
+        private CompletableFuture<Void> waitFor(CompletableFuture<Void> wait) {
+            maxWaiting.accumulateAndGet(waitingNow.incrementAndGet(), Math::max);
+            return wait.whenComplete((v, e) -> waitingNow.decrementAndGet());
         }
 
         @Override
@@ -329,6 +359,111 @@ class PodWorkersTest {
         assertTrue(workers.shouldPodContentBeRemoved("a"), "deleted and terminated");
         assertEquals(Set.of("b"), workers.syncKnownPods(Set.of("b")).keySet());
         assertFalse(workers.shouldPodContentBeRemoved("b"));
+    }
+
+    @Test
+    void waitsHoldNoWorkerThread() throws Exception {
+        // 50 pods terminate at once, each waiting (a grace period) far longer than it computes: 4 threads carry them all
+        for (int i = 0; i < 50; i++) {
+            send("p" + i, UpdateType.CREATE, "1");
+            syncer.asyncTerminating.put("p" + i, new CopyOnWriteArrayList<>());
+        }
+        awaitCalls(50);
+        for (int i = 0; i < 50; i++) {
+            send("p" + i, UpdateType.KILL, "1");
+        }
+        await("all 50 waiting at once", () -> syncer.waitingNow.get() == 50);
+        // and a new pod still syncs while they wait
+        send("late", UpdateType.CREATE, "1");
+        await("late synced", () -> syncer.calls().contains("sync late 1 CREATE"));
+        assertEquals(Set.of(), finished(50), "none finished before its wait ended");
+        syncer.asyncTerminating.values().forEach(waits -> waits.forEach(w -> w.complete(null)));
+        await("all finished", () -> finished(50).size() == 50);
+        assertEquals(1, syncer.maxInFlightPerUid.get());
+    }
+
+    private Set<String> finished(int n) {
+        Set<String> done = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            if (workers.isPodFinished("p" + i)) {
+                done.add("p" + i);
+            }
+        }
+        return done;
+    }
+
+    @Test
+    void killCancelsASyncThatWaitsAndTerminatesAtOnce() throws Exception {
+        CompletableFuture<Void> hook = new CompletableFuture<>(); // e.g. a postStart hook that never ends
+        syncer.asyncSync.put("a", hook);
+        syncer.asyncTerminating.put("a", new CopyOnWriteArrayList<>());
+        send("a", UpdateType.CREATE, "1");
+        await("sync waiting", () -> syncer.waitingNow.get() == 1);
+        SyncContext sync = syncer.contexts.get(0);
+        assertFalse(sync.isCancelled());
+        send("a", "default/a", UpdateType.KILL, "1", Duration.ofSeconds(7));
+        await("terminating", () -> syncer.calls().contains("terminating a 1 7s"));
+        assertTrue(sync.isCancelled(), "the sync was told to start nothing more");
+        hook.complete(null); // the abandoned sync ends late: ignored
+        syncer.asyncTerminating.get("a").get(0).complete(null);
+        await("finished", () -> workers.isPodFinished("a"));
+        Thread.sleep(100);
+        assertEquals(List.of("sync a 1 CREATE", "terminating a 1 7s", "terminated a 1"), syncer.calls());
+    }
+
+    @Test
+    void aShorterGraceReKillsWithoutWaitingForTheLongerOne() throws Exception {
+        List<CompletableFuture<Void>> waits = new CopyOnWriteArrayList<>();
+        syncer.asyncTerminating.put("a", waits);
+        send("a", UpdateType.CREATE, "1");
+        awaitCalls(1);
+        send("a", UpdateType.KILL, "1");
+        await("first kill waiting", () -> waits.size() == 1);
+        send("a", "default/a", UpdateType.KILL, "1", Duration.ofSeconds(40)); // longer: ignored
+        Thread.sleep(100);
+        assertEquals(1, waits.size(), "a longer grace period changes nothing");
+        send("a", "default/a", UpdateType.KILL, "1", Duration.ofSeconds(2));
+        await("re-killed", () -> waits.size() == 2);
+        assertEquals(List.of("sync a 1 CREATE", "terminating a 1 30s", "terminating a 1 2s"), syncer.calls());
+        assertTrue(syncer.contexts.get(1).isCancelled());
+        assertFalse(syncer.contexts.get(2).isCancelled());
+        waits.get(1).complete(null);
+        await("finished", () -> workers.isPodFinished("a"));
+        waits.get(0).complete(null); // the first kill's stage ends late: ignored
+        Thread.sleep(100);
+        assertEquals(List.of("sync a 1 CREATE", "terminating a 1 30s", "terminating a 1 2s", "terminated a 1"),
+                syncer.calls());
+    }
+
+    @Test
+    void aFailedStageIsRetried() throws Exception {
+        List<CompletableFuture<Void>> waits = new CopyOnWriteArrayList<>();
+        syncer.asyncTerminating.put("a", waits);
+        send("a", UpdateType.CREATE, "1");
+        awaitCalls(1);
+        send("a", UpdateType.KILL, "1");
+        await("kill waiting", () -> waits.size() == 1);
+        waits.get(0).completeExceptionally(new IllegalStateException("cannot stop"));
+        await("retried", () -> waits.size() == 2);
+        assertFalse(workers.isPodTerminated("a"));
+        waits.get(1).complete(null);
+        await("finished", () -> workers.isPodFinished("a"));
+    }
+
+    @Test
+    void whenFinishedCompletesOnTheWorkersOwnCompletion() throws Exception {
+        List<CompletableFuture<Void>> waits = new CopyOnWriteArrayList<>();
+        syncer.asyncTerminating.put("a", waits);
+        assertTrue(workers.whenFinished("unknown").isDone());
+        send("a", UpdateType.CREATE, "1");
+        awaitCalls(1);
+        CompletableFuture<Void> finished = workers.whenFinished("a");
+        send("a", UpdateType.KILL, "1");
+        await("kill waiting", () -> waits.size() == 1);
+        assertFalse(finished.isDone());
+        waits.get(0).complete(null);
+        finished.get(10, TimeUnit.SECONDS);
+        assertTrue(workers.isPodFinished("a"));
     }
 
     @Test

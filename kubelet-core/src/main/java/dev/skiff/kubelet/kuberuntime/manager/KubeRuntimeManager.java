@@ -1,18 +1,16 @@
 package dev.skiff.kubelet.kuberuntime.manager;
 
-import dev.skiff.cri.v1.Container;
-import dev.skiff.cri.v1.ContainerState;
 import dev.skiff.cri.v1.PodSandbox;
 import dev.skiff.kubelet.events.EventRecorder;
 import dev.skiff.kubelet.events.EventTarget;
 import dev.skiff.kubelet.events.Reasons;
 import dev.skiff.kubelet.kuberuntime.actions.PodActions;
 import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
-import dev.skiff.kubelet.kuberuntime.manager.PodKiller.KillException;
 import dev.skiff.kubelet.kuberuntime.manager.SandboxStarter.SandboxException;
 import dev.skiff.kubelet.pleg.RuntimePod;
 import dev.skiff.kubelet.status.ContainerWaiting;
 import dev.skiff.kubelet.status.CriPodView;
+import dev.skiff.kubelet.worker.SyncContext;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Carries out a pod's {@link PodActions} in upstream's order (kuberuntime SyncPod): kill the pod or the
@@ -71,12 +70,13 @@ public final class KubeRuntimeManager {
     }
 
     /**
-     * Does what {@code actions} says.
+     * Does what {@code actions} says. Kills, image pulls and postStart hooks are waited for without holding the
+     * calling thread: the next step runs on the context's executor once they are done.
      *
-     * @throws KillException when containers to replace could not be stopped (the worker retries)
+     * @return fails with a {@link PodKiller.KillException} when containers to replace could not be stopped (the worker retries)
      */
-    public SyncResult syncPod(Pod pod, RuntimePod runtimePod, CriPodView view, PodActions actions)
-            throws KillException {
+    public CompletableFuture<SyncResult> syncPod(Pod pod, RuntimePod runtimePod, CriPodView view, PodActions actions,
+                                                 SyncContext ctx) {
         String podRef = PodRef.of(pod);
         Map<String, ContainerWaiting> waiting = new LinkedHashMap<>();
         actions.waiting().forEach((name, w) -> {
@@ -86,9 +86,8 @@ public final class KubeRuntimeManager {
                         "Back-off restarting failed container " + name + " in pod " + formatPod(pod));
             }
         });
-        List<String> created = new ArrayList<>();
         if (actions.isNoop()) {
-            return new SyncResult(waiting, Optional.empty(), created, true);
+            return CompletableFuture.completedFuture(new SyncResult(waiting, Optional.empty(), List.of(), true));
         }
         Duration grace = gracePeriod(pod);
         boolean anything = !runtimePod.sandboxes().isEmpty() || !runtimePod.containers().isEmpty();
@@ -96,71 +95,77 @@ public final class KubeRuntimeManager {
             events.normal(EventTarget.pod(pod), Reasons.SANDBOX_CHANGED,
                     "Pod sandbox changed, it will be killed and re-created.");
         }
+        CompletableFuture<Void> kills = CompletableFuture.completedFuture(null);
         if (actions.killPod() && anything) {
             log.info("pod {}: killing the pod to {}", podRef, actions.createSandbox()
                     ? "recreate its sandbox: " + actions.sandboxReason() : "stop it");
-            killPod(pod, runtimePod, grace);
+            kills = killer.killPod(pod, runtimePod, grace);
         } else if (!actions.containersToKill().isEmpty()) {
-            // grouped by grace period: a failed probe may set its own (terminationGracePeriodSeconds)
-            Map<Duration, Map<String, String>> byGrace = new LinkedHashMap<>();
-            actions.containersToKill().forEach((id, k) -> {
-                byGrace.computeIfAbsent(k.grace() == null ? grace : k.grace(), g -> new LinkedHashMap<>())
-                        .put(id, k.message());
-                events.normal(EventTarget.container(pod, k.name()), Reasons.KILLING, k.message());
-            });
-            for (Map.Entry<Duration, Map<String, String>> e : byGrace.entrySet()) {
-                killer.stopContainers(podRef, e.getValue(), e.getKey());
-            }
+            List<PodKiller.Kill> each = new ArrayList<>();
+            // a failed probe may set its own grace period (terminationGracePeriodSeconds)
+            actions.containersToKill().forEach((id, k) -> each.add(new PodKiller.Kill(id, k.name(), k.message(),
+                    k.grace() == null ? grace : k.grace(), runtimePod.container(id)
+                    .map(dev.skiff.cri.v1.Container::getAnnotationsMap).orElse(Map.of()))));
+            kills = killer.killContainers(pod, each);
         }
         if (actions.killPod() && !actions.createSandbox()) {
-            return new SyncResult(waiting, Optional.empty(), created, true);
+            return kills.thenApply(v -> new SyncResult(waiting, Optional.empty(), List.of(), true));
         }
+        return ctx.thenCompose(kills, v -> startAll(pod, runtimePod, view, actions, waiting, ctx));
+    }
 
+    /** Creates the sandbox if asked, then starts the containers one after the other, each after the last's hook. */
+    private CompletableFuture<SyncResult> startAll(Pod pod, RuntimePod runtimePod, CriPodView view, PodActions actions,
+                                                   Map<String, ContainerWaiting> waiting, SyncContext ctx) {
         SandboxContext sandbox;
         try {
             sandbox = actions.createSandbox()
                     ? sandboxes.create(pod, actions.attempt(), actions.sandboxReason())
                     : existing(pod, runtimePod, view, actions.sandboxId());
         } catch (SandboxException e) {
-            log.warn("pod {}: {}", podRef, e.getMessage());
+            log.warn("pod {}: {}", PodRef.of(pod), e.getMessage());
             events.warning(EventTarget.pod(pod), Reasons.FAILED_CREATE_POD_SANDBOX, e.getMessage());
             for (ContainerToStart c : actions.starts()) {
                 waiting.put(c.name(), new ContainerWaiting(ContainerWaiting.CONTAINER_CREATING, e.getMessage()));
             }
             // a failed RunPodSandbox may still have left a sandbox behind
-            return new SyncResult(waiting, Optional.empty(), created, !actions.createSandbox());
+            return CompletableFuture.completedFuture(new SyncResult(waiting, Optional.empty(), List.of(),
+                    !actions.createSandbox()));
         }
-        boolean known = true;
+        List<String> created = new ArrayList<>();
+        boolean[] known = {true};
+        boolean[] initWaits = {false};
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (ContainerToStart c : actions.starts()) {
-            ContainerStarter.Started started = containers.start(pod, c, sandbox);
-            started.containerId().ifPresent(created::add);
-            known &= started.idKnown();
-            Optional<ContainerWaiting> w = started.waiting();
-            if (w.isPresent()) {
-                waiting.put(c.name(), w.get());
-                if (c.holdsBackLaterStarts()) {
-                    break; // the next init container waits for this one, as upstream; a sidecar's failure does not
+            chain = ctx.thenCompose(chain, v -> {
+                if (initWaits[0]) {
+                    // the next init container waits for this one, as upstream; a sidecar's failure does not hold back
+                    return CompletableFuture.completedFuture(null);
                 }
-            } else {
-                waiting.remove(c.name());
-            }
+                return containers.start(pod, c, sandbox, ctx).thenAccept(started -> {
+                    started.containerId().ifPresent(created::add);
+                    known[0] &= started.idKnown();
+                    Optional<ContainerWaiting> w = started.waiting();
+                    if (w.isPresent()) {
+                        waiting.put(c.name(), w.get());
+                        initWaits[0] = c.holdsBackLaterStarts();
+                    } else {
+                        waiting.remove(c.name());
+                    }
+                });
+            });
         }
-        return new SyncResult(waiting, actions.createSandbox() ? Optional.of(sandbox.id()) : Optional.empty(), created, known);
+        return chain.thenApply(v -> new SyncResult(waiting,
+                actions.createSandbox() ? Optional.of(sandbox.id()) : Optional.empty(), created, known[0]));
     }
 
-    /** Stops every container and sandbox of the pod within {@code grace}. */
-    public void killPod(Pod pod, RuntimePod runtimePod, Duration grace) throws KillException {
-        for (Container c : runtimePod.containers()) {
-            if (c.getState() != ContainerState.CONTAINER_EXITED) {
-                String name = c.getMetadata().getName();
-                events.normal(EventTarget.container(pod, name), Reasons.KILLING, "Stopping container " + name);
-            }
-        }
-        killer.killPod(PodRef.of(pod), runtimePod, grace);
+    /** Stops every container and sandbox of the pod within {@code grace}; completes when they are stopped. */
+    public CompletableFuture<Void> killPod(Pod pod, RuntimePod runtimePod, Duration grace) {
+        return killer.killPod(pod, runtimePod, grace);
     }
 
     /** Upstream format.Pod: {@code name_namespace(uid)}. */
-    static String formatPod(Pod pod) {
+    public static String formatPod(Pod pod) {
         var m = pod.getMetadata();
         return m.getName() + "_" + m.getNamespace() + "(" + m.getUid() + ")";
     }

@@ -47,8 +47,8 @@ public final class ExecProbe {
         return r.getExitCode() == 0 ? ProbeOutcome.success(output) : ProbeOutcome.failure(output);
     }
 
-    /** stdout then stderr, as upstream's RunInContainer appends them, cut at 10 KiB. */
-    private static String output(ExecSyncResponse r) {
+    /** stdout then stderr, as upstream's RunInContainer appends them, cut at 10 KiB (also an exec hook's output). */
+    public static String output(ExecSyncResponse r) {
         byte[] out = r.getStdout().toByteArray();
         byte[] err = r.getStderr().toByteArray();
         int n = Math.min(ProbeOutcome.MAX_OUTPUT_BYTES, out.length + err.length);

@@ -44,6 +44,8 @@ public final class HttpProbe {
     /** Upstream keeps at most this much of a response body. */
     static final int MAX_BODY_BYTES = ProbeOutcome.MAX_OUTPUT_BYTES;
     static final int MAX_REDIRECTS = 10;
+    /** Go's error when an HTTPS request gets a plain HTTP answer (upstream's lifecycle hooks retry over HTTP then). */
+    public static final String SERVER_GAVE_HTTP = "http: server gave HTTP response to HTTPS client";
     private static final Set<Integer> FOLLOWED = Set.of(301, 302, 303, 307, 308);
 
     /** One header of the probe's httpHeaders. */
@@ -102,15 +104,28 @@ public final class HttpProbe {
     }
 
     public CompletableFuture<ProbeOutcome> probe(URI url, List<Header> headers, Duration timeout) {
+        return get(url, headers, timeout, HttpProbe::outcome);
+    }
+
+    /**
+     * A lifecycle hook's GET (upstream runHTTPHandler): the same request, redirects and timeout as a probe's, but any
+     * response passes, as upstream checks only that one came; a failure's output is Go's {@code Get "url": …}.
+     */
+    public CompletableFuture<ProbeOutcome> hook(URI url, List<Header> headers, Duration timeout) {
+        return get(url, headers, timeout, r -> ProbeOutcome.success(r.body()));
+    }
+
+    private CompletableFuture<ProbeOutcome> get(URI url, List<Header> headers, Duration timeout,
+                                                java.util.function.Function<Response, ProbeOutcome> verdict) {
         long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<ProbeOutcome> out = new CompletableFuture<>();
-        follow(url, url, null, headers, 1, deadline, out);
+        follow(url, url, null, headers, 1, deadline, verdict, out);
         return out;
     }
 
     /** Sends request number {@code n} (1 for the first) to {@code current}. */
     private void follow(URI first, URI current, URI referer, List<Header> headers, int n, long deadline,
-                        CompletableFuture<ProbeOutcome> out) {
+                        java.util.function.Function<Response, ProbeOutcome> verdict, CompletableFuture<ProbeOutcome> out) {
         exchange(current, referer, headers, deadline).whenComplete((r, error) -> {
             if (error != null) {
                 out.complete(ProbeOutcome.failure("Get \"" + current + "\": " + message(error, current)));
@@ -131,12 +146,12 @@ public final class HttpProbe {
                                 + MAX_REDIRECTS + " redirects"));
                         return;
                     }
-                    follow(first, next, current, headers, n + 1, deadline, out);
+                    follow(first, next, current, headers, n + 1, deadline, verdict, out);
                     return;
                 }
                 // another host: upstream's ErrUseLastResponse, the redirect itself is the answer
             }
-            out.complete(outcome(r));
+            out.complete(verdict.apply(r));
         });
     }
 
@@ -240,6 +255,10 @@ public final class HttpProbe {
         }
         if (e instanceof ClosedChannelException || e instanceof PrematureEof) {
             return "EOF";
+        }
+        if (e instanceof io.netty.handler.ssl.NotSslRecordException
+                || e.getCause() instanceof io.netty.handler.ssl.NotSslRecordException) {
+            return SERVER_GAVE_HTTP; // Go's words for an HTTPS request answered in plain HTTP
         }
         String m = e.getMessage();
         if (e.getCause() != null && e instanceof io.netty.handler.codec.DecoderException) {
