@@ -98,5 +98,9 @@ class ExampleManifestsTest {
         List<EnvVar> vars = env.getSpec().getContainers().get(0).getEnv();
         assertTrue(vars.stream().anyMatch(v -> v.getValueFrom() != null && v.getValueFrom().getFieldRef() != null));
         assertTrue(vars.stream().anyMatch(v -> v.getValue() != null && v.getValue().contains("$(")));
+
+        var hooks = pods.get("lifecycle-demo.yaml").getSpec().getContainers().get(0).getLifecycle();
+        assertTrue(String.join(" ", hooks.getPostStart().getExec().getCommand()).contains("/usr/share/message"));
+        assertTrue(hooks.getPreStop().getExec() != null);
     }
 }

@@ -201,6 +201,8 @@ public final class PodKiller implements AutoCloseable {
         long grace = Math.max(0, k.grace().toSeconds());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(grace);
         ContainerKill fresh = new ContainerKill(pod, k, deadline);
+        log.info("pod {}: killing container {} ({}) with a {}s grace period: {}", fresh.podRef, k.name(),
+                Ids.shortId(k.id()), grace, message);
         ContainerKill running = inFlight.putIfAbsent(k.id(), fresh);
         if (running != null) {
             running.shorten(deadline, grace);
@@ -338,7 +340,7 @@ public final class PodKiller implements AutoCloseable {
             if (done.isDone()) {
                 return;
             }
-            log.info("pod {}: stopping container {} ({}) with a {}s grace period", podRef, kill.name(),
+            log.info("pod {}: stopping container {} ({}) with {}s left of its grace period", podRef, kill.name(),
                     Ids.shortId(id), seconds);
             java.util.concurrent.ScheduledFuture<?> slack = null;
             if (first) {
