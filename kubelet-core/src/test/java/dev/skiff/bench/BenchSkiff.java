@@ -222,6 +222,12 @@ final class BenchSkiff {
 
     /** Polls /pods until {@code count} pods of {@code namespace} are Running. */
     void awaitRunning(HttpClient http, String namespace, int count, Duration timeout) throws Exception {
+        awaitRunning(http, namespace, "", count, timeout);
+    }
+
+    /** Polls /pods until {@code count} pods of {@code namespace} whose name starts with {@code namePrefix} are Running. */
+    void awaitRunning(HttpClient http, String namespace, String namePrefix, int count, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         int running = 0;
         while (System.nanoTime() < deadline) {
@@ -229,6 +235,7 @@ final class BenchSkiff {
             running = 0;
             for (JsonNode p : pods(http)) {
                 if (namespace.equals(p.path("metadata").path("namespace").asText())
+                        && p.path("metadata").path("name").asText().startsWith(namePrefix)
                         && "Running".equals(p.path("status").path("phase").asText())) {
                     running++;
                 }

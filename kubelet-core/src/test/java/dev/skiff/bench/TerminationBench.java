@@ -1,6 +1,5 @@
 package dev.skiff.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.skiff.cri.docker.PauseImage;
@@ -10,7 +9,6 @@ import dev.skiff.cri.testing.TestImages;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +19,8 @@ import java.util.Map;
  * ignores SIGTERM (busybox sleep as PID 1) are removed, one alone and then 50 at once, timed from the removal until
  * Docker runs none of their containers (target for the 50: within 35 s, one grace period plus a few seconds, beside
  * the one pod's time). While the 50 terminate, a new pod is written and timed to Running beside the same pod's start
- * on an idle node. Prints PASS/MISS and exits 0 either way; 1 only when it cannot measure.
+ * on an idle node; then, as the floor, the same number of such containers stopped by Docker alone, in parallel.
+ * Prints PASS/MISS and exits 0 either way; 1 only when it cannot measure.
  */
 public final class TerminationBench {
     private static final int PODS = Integer.getInteger("bench.term.pods", 50);
@@ -64,13 +63,17 @@ public final class TerminationBench {
             run.awaitHealthy();
             Path manifests = base.resolve("manifests");
 
+            startOne(run, manifests, "probe-warm"); // the first pod pays for the JIT and the first sandbox
             Duration idleStart = startOne(run, manifests, "probe-idle");
             Duration one = terminate(run, manifests, "one", 1, null);
             Duration[] lateStart = new Duration[1];
             Duration many = terminate(run, manifests, "many", PODS, lateStart);
+            Duration floor = dockerAlone();
             System.out.printf(Locale.ROOT, "  removed at once, until Docker runs none of their containers: 1 pod %.1f s,"
                             + " %d pods %.1f s, target <= %.0f s: %s%n", seconds(one), PODS, seconds(many),
                     seconds(TARGET), many.compareTo(TARGET) <= 0 ? "PASS" : "MISS");
+            System.out.printf(Locale.ROOT, "  floor: Docker alone stopping %d such containers at once (docker stop -t %d,"
+                    + " in parallel, no sandboxes) %.1f s%n", PODS, GRACE_SECONDS, seconds(floor));
             System.out.printf(Locale.ROOT, "  a new pod to Running: on an idle node %.2f s, while the %d terminate %.2f s"
                     + "%n", seconds(idleStart), PODS, seconds(lateStart[0]));
             System.out.println("  skiff's log: " + run.log);
@@ -83,11 +86,7 @@ public final class TerminationBench {
             return 1;
         } finally {
             if (run != null) {
-                try (var files = Files.list(base.resolve("manifests"))) {
-                    for (Path f : files.toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                }
+                BenchSkiff.deleteManifests(base.resolve("manifests"));
                 if (run.process.isAlive()) {
                     awaitNoContainers("", TIMEOUT);
                 }
@@ -97,11 +96,37 @@ public final class TerminationBench {
         }
     }
 
+    /** The same stops made directly: {@code PODS} busybox containers ignoring SIGTERM, stopped in parallel. */
+    private Duration dockerAlone() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < PODS; i++) {
+            String id = docker.createContainerCmd(busybox).withName("skiff-bench-term-floor-" + namespace + "-" + i)
+                    .withLabels(Map.of("io.kubernetes.pod.namespace", namespace, "io.kubernetes.pod.name", "floor-" + i))
+                    .withCmd("sleep", "3600").exec().getId();
+            docker.startContainerCmd(id).exec();
+            ids.add(id);
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(PODS);
+        try {
+            long t0 = System.nanoTime();
+            List<java.util.concurrent.Future<?>> stops = new java.util.ArrayList<>();
+            for (String id : ids) {
+                stops.add(pool.submit(() -> docker.stopContainerCmd(id).withTimeout((int) GRACE_SECONDS).exec()));
+            }
+            for (var f : stops) {
+                f.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            }
+            return Duration.ofNanos(System.nanoTime() - t0);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Starts {@code count} pods, removes them at once and times until none of their containers runs. */
     private Duration terminate(BenchSkiff run, Path manifests, String prefix, int count, Duration[] lateStart)
             throws Exception {
         for (int i = 0; i < count; i++) {
-            write(manifests, prefix + "-" + i + ".yaml", pod(prefix + "-" + i, GRACE_SECONDS));
+            BenchSkiff.writeManifest(manifests, prefix + "-" + i + ".yaml", pod(prefix + "-" + i, GRACE_SECONDS));
         }
         awaitRunning(run, prefix + "-", count);
         long t0 = System.nanoTime();
@@ -118,7 +143,7 @@ public final class TerminationBench {
 
     private Duration startOne(BenchSkiff run, Path manifests, String name) throws Exception {
         long t0 = System.nanoTime();
-        write(manifests, name + ".yaml", pod(name, 1));
+        BenchSkiff.writeManifest(manifests, name + ".yaml", pod(name, 1));
         awaitRunning(run, name, 1);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         Files.delete(manifests.resolve(name + ".yaml"));
@@ -126,24 +151,7 @@ public final class TerminationBench {
     }
 
     private void awaitRunning(BenchSkiff run, String namePrefix, int count) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        int running = 0;
-        while (System.nanoTime() < deadline) {
-            run.checkAlive();
-            running = 0;
-            for (JsonNode p : run.pods(http)) {
-                if (namespace.equals(p.path("metadata").path("namespace").asText())
-                        && p.path("metadata").path("name").asText().startsWith(namePrefix)
-                        && p.path("status").path("phase").asText().equals("Running")) {
-                    running++;
-                }
-            }
-            if (running >= count) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new BenchException(running + " of " + count + " pods Running after " + TIMEOUT.toMinutes() + " min");
+        run.awaitRunning(http, namespace, namePrefix, count, TIMEOUT);
     }
 
     /** Waits until Docker runs no container (app or sandbox) of this bench's pods named {@code namePrefix}…. */
@@ -160,12 +168,6 @@ public final class TerminationBench {
             Thread.sleep(100);
         }
         throw new BenchException("containers still running " + timeout.toMinutes() + " min after their manifests went");
-    }
-
-    private static void write(Path dir, String name, String yaml) throws Exception {
-        Path tmp = dir.resolve("." + name + ".tmp"); // dotfiles are not read
-        Files.writeString(tmp, yaml);
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
     private String pod(String name, long grace) {

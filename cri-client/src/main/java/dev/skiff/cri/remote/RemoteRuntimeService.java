@@ -90,7 +90,9 @@ public final class RemoteRuntimeService implements RuntimeService {
 
     @Override
     public StopContainerResponse stopContainer(StopContainerRequest request) {
-        return stub(callTimeout).stopContainer(request);
+        // as upstream's remote runtime: the stop may take its whole grace period, then the call timeout on top
+        return stub(callTimeout == null ? null : callTimeout.plusSeconds(Math.max(0, request.getTimeout())))
+                .stopContainer(request);
     }
 
     @Override
