@@ -32,6 +32,7 @@ import dev.skiff.kubelet.pod.ManifestLimits;
 import dev.skiff.kubelet.pod.StaticPodLoader;
 import dev.skiff.kubelet.prober.ProbeManager;
 import dev.skiff.kubelet.prober.ProberThreads;
+import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.lifecycle.LifecycleThreads;
 import dev.skiff.kubelet.worker.ElasticPool;
 import dev.skiff.kubelet.server.KubeletServer;
@@ -217,7 +218,7 @@ public final class Kubelet implements AutoCloseable {
         volumesRef.set(volumes);
 
         CrashLoopBackOff backoff = new CrashLoopBackOff();
-        ProberThreads.Started prober = ProberThreads.startShared(cri.runtime(), statuses::status, events, clock);
+        ProberThreads.Started prober = ProberThreads.startShared(cri.runtime(), statuses::statusView, events, clock);
         ProbeManager probes = prober.manager();
         // hooks share the probes' Netty loop; kills and pulls wait on threads that exist only while they are in flight
         LifecycleThreads lifecycle = closeLater(new LifecycleThreads(cri.runtime(), prober.network(), events));
@@ -242,7 +243,10 @@ public final class Kubelet implements AutoCloseable {
         workersRef.set(workers);
         // closed before the workers: no probe result reaches a worker that stopped
         closeLater(probes);
-        // upstream syncLoopIteration's probe channels: a changed result syncs the pod (status, or a liveness kill)
+        // upstream syncLoopIteration's probe channels: a changed result syncs the pod (status, or a liveness kill);
+        // a readiness result reaches the status at once, as upstream's SetContainerReadiness
+        probes.onReadinessUpdate(u -> statuses.setContainerReadiness(u.podUid(), u.containerId(),
+                u.result() == ProbeResult.SUCCESS));
         probes.onUpdate(u -> pods.get(u.podUid()).filter(p -> pods.isAdmitted(u.podUid())).ifPresent(p ->
                 workers.updatePod(new UpdatePodOptions<>(u.podUid(), p.getMetadata().getNamespace() + "/"
                         + p.getMetadata().getName(), UpdateType.SYNC, p))));

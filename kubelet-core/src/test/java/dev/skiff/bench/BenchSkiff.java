@@ -151,6 +151,37 @@ final class BenchSkiff {
         return sum;
     }
 
+    /**
+     * CPU ticks of the live threads by group: the thread name without a trailing {@code -N}/{@code N} (so
+     * {@code prober-exec-3} counts as {@code prober-exec}). Two snapshots subtracted show where a window's CPU went.
+     */
+    java.util.Map<String, Long> cpuTicksByThreadGroup() throws IOException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String group = Files.readString(task.resolve("comm")).strip().replaceAll("-?[0-9]+$", "");
+                    out.merge(group, ticks(Files.readString(task.resolve("stat"))), Long::sum);
+                } catch (IOException e) {
+                    // the thread ended
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The {@code top} thread groups by CPU between two {@link #cpuTicksByThreadGroup()} snapshots, as "name 0.012". */
+    static String topThreadGroups(java.util.Map<String, Long> before, java.util.Map<String, Long> after, double secs,
+                                  int top) {
+        return after.entrySet().stream()
+                .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %.3f", e.getKey(), e.getValue() / TICKS_PER_SECOND / secs))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** utime + stime (fields 14 and 15) of a /proc stat line. */
     private static long ticks(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -77,15 +77,18 @@ public final class ProbeLoadBench {
             long w0 = System.nanoTime();
             long cpu0 = run.cpuTicks("");
             long prober0 = run.cpuTicks("prober");
+            var threads0 = run.cpuTicksByThreadGroup();
             Thread.sleep(WINDOW.toMillis());
             double secs = (System.nanoTime() - w0) / 1e9;
             double cores = (run.cpuTicks("") - cpu0) / BenchSkiff.TICKS_PER_SECOND / secs;
             double prober = (run.cpuTicks("prober") - prober0) / BenchSkiff.TICKS_PER_SECOND / secs;
             long rss = run.rssBytes();
+            String topThreads = BenchSkiff.topThreadGroups(threads0, run.cpuTicksByThreadGroup(), secs, 8);
             System.out.printf(Locale.ROOT, "  probing %d pods (%.0f probes/s) over %.0f s: skiff %.4f cores (prober threads"
                             + " %.4f), target <= %.2f: %s; RSS %d MB, target <= %d MB: %s%n", PODS, PODS * 1.1, secs,
                     cores, prober, TARGET_CORES, cores <= TARGET_CORES ? "PASS" : "MISS", rss >> 20,
                     TARGET_RSS_BYTES >> 20, rss <= TARGET_RSS_BYTES ? "PASS" : "MISS");
+            System.out.println("  busiest threads (cores): " + topThreads);
 
             List<Duration> samples = new ArrayList<>();
             for (int i = 0; i < Math.min(READY_SAMPLES, PODS); i++) {

@@ -2,7 +2,6 @@ package dev.skiff.cri.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
@@ -54,7 +53,8 @@ public final class ExecSyncRunner {
         }
         String[] cmd = request.getCmdList().toArray(String[]::new);
         String what = String.join(" ", request.getCmdList());
-        requireRunning(id);
+        // no inspect first: exec create answers 404 for an unknown container and 409 for one that is not running,
+        // and a full container inspect per exec probe was the costliest of its four Docker calls
 
         String execId;
         try {
@@ -117,19 +117,6 @@ public final class ExecSyncRunner {
             } catch (IOException ignored) {
                 // the stream is already gone
             }
-        }
-    }
-
-    private void requireRunning(String id) {
-        InspectContainerResponse c;
-        try {
-            c = docker.inspectContainerCmd(id).exec();
-        } catch (NotFoundException e) {
-            throw CriErrors.notFound("container %s not found", id);
-        }
-        if (c.getState() == null || !Boolean.TRUE.equals(c.getState().getRunning())) {
-            throw CriErrors.failedPrecondition("container %s is not running (status %s)", id,
-                    c.getState() == null ? "unknown" : c.getState().getStatus());
         }
     }
 

@@ -86,6 +86,11 @@ public final class ProbeManager implements AutoCloseable {
         startup.onUpdate(listener);
     }
 
+    /** Hears every change of a cached readiness result, before the {@link #onUpdate} listeners. */
+    public void onReadinessUpdate(Consumer<ResultUpdate> listener) {
+        readiness.onUpdate(listener);
+    }
+
     /** Upstream AddPod: starts the workers of the pod's probes that are not running yet. */
     public void addPod(Pod pod) {
         List<Container> probed = new ArrayList<>(pod.getSpec().getContainers());
@@ -253,11 +258,13 @@ public final class ProbeManager implements AutoCloseable {
     }
 
     private static void logResult(ProbeWorker w, ProbeResult r, String output) {
-        if (r == ProbeResult.FAILURE) {
+        // upstream logs every failure at V(1) only; the Unhealthy event counts them. One line when it starts.
+        if (r == ProbeResult.FAILURE && !w.lastResultRepeated()) {
             log.info("pod {} container {}: {} probe failed: {}", PodRef.of(w.pod()), w.container().getName(), w.type(),
                     output);
-        } else {
-            log.debug("pod {} container {}: {} probe succeeded", PodRef.of(w.pod()), w.container().getName(), w.type());
+        } else if (log.isDebugEnabled()) {
+            log.debug("pod {} container {}: {} probe {}: {}", PodRef.of(w.pod()), w.container().getName(), w.type(),
+                    r == ProbeResult.FAILURE ? "still failing" : "succeeded", output);
         }
     }
 

@@ -53,6 +53,11 @@ final class ProbeWorker {
     private boolean inFlight;
     private boolean stopped;
     private String lastError;
+    /** The running container's startedAt as last seen, and parsed. */
+    private String startedAtText;
+    private Instant startedAtParsed;
+    /** The last result set repeated the one before it (see {@link #lastResultRepeated}). */
+    private boolean repeated;
 
     ProbeWorker(Pod pod, Container container, ProbeType type, ResultsManager results) {
         this.pod = pod;
@@ -126,7 +131,7 @@ final class ProbeWorker {
                     || !"Never".equals(pod.getSpec().getRestartPolicy()) || isSidecar();
             return willRestart ? WAIT : new Stop("container terminated and will not restart");
         }
-        if (secondsSince(c.getState().getRunning().getStartedAt(), now) < initialDelaySeconds()) {
+        if (initialDelaySeconds() > 0 && secondsSince(c.getState().getRunning().getStartedAt(), now) < initialDelaySeconds()) {
             return WAIT;
         }
         boolean started = Boolean.TRUE.equals(c.getStarted());
@@ -163,12 +168,22 @@ final class ProbeWorker {
             return Optional.empty();
         }
         results.set(containerId, result, output, uid());
+        repeated = resultRun > threshold(result == ProbeResult.FAILURE ? spec.getFailureThreshold()
+                : spec.getSuccessThreshold(), result == ProbeResult.FAILURE ? 3 : 1);
         if (result == ProbeResult.FAILURE && type != ProbeType.READINESS) {
             // the container will be killed: probe no more until a new instance appears
             onHold = true;
             resultRun = 0;
         }
         return Optional.of(result);
+    }
+
+    /**
+     * Whether the last {@link #record} that set a result only repeated the one set before (a readiness probe still
+     * failing): worth a debug line, not an info line every period.
+     */
+    synchronized boolean lastResultRepeated() {
+        return repeated;
     }
 
     /**
@@ -215,15 +230,20 @@ final class ProbeWorker {
     }
 
     /** Upstream truncates to whole seconds; an unknown start time never holds the probe back. */
-    private static long secondsSince(String startedAt, Instant now) {
+    /** Seconds since {@code startedAt}; the text is parsed once per container instance, not every tick. */
+    private long secondsSince(String startedAt, Instant now) {
         if (startedAt == null || startedAt.isEmpty()) {
             return Long.MAX_VALUE;
         }
-        try {
-            return Duration.between(Instant.parse(startedAt), now).toSeconds();
-        } catch (DateTimeParseException e) {
-            return Long.MAX_VALUE;
+        if (!startedAt.equals(startedAtText)) {
+            try {
+                startedAtParsed = Instant.parse(startedAt);
+            } catch (DateTimeParseException e) {
+                startedAtParsed = null;
+            }
+            startedAtText = startedAt;
         }
+        return startedAtParsed == null ? Long.MAX_VALUE : Duration.between(startedAtParsed, now).toSeconds();
     }
 
     /** {@code docker://abc} → {@code abc}: results are kept by the CRI id. */

@@ -104,6 +104,48 @@ public final class StatusManager {
     }
 
     /**
+     * Upstream SetContainerReadiness: a readiness probe's new result changes the container's {@code ready} and the
+     * pod's ContainersReady and Ready conditions at once, without waiting for the pod's next sync (which follows and
+     * agrees). Only a running container's readiness is set. Returns whether anything changed.
+     */
+    public synchronized boolean setContainerReadiness(String uid, String containerId, boolean ready) {
+        Entry e = byUid.get(uid);
+        if (e == null || containerId.isEmpty()) {
+            return false;
+        }
+        PodStatus next = copy(e.status());
+        List<io.fabric8.kubernetes.api.model.ContainerStatus> all = new ArrayList<>();
+        if (next.getInitContainerStatuses() != null) {
+            all.addAll(next.getInitContainerStatuses());
+        }
+        if (next.getContainerStatuses() != null) {
+            all.addAll(next.getContainerStatuses());
+        }
+        Optional<io.fabric8.kubernetes.api.model.ContainerStatus> found = all.stream()
+                .filter(c -> c.getContainerID() != null && c.getContainerID().endsWith("://" + containerId))
+                .findFirst();
+        if (found.isEmpty() || found.get().getState() == null || found.get().getState().getRunning() == null
+                || Boolean.valueOf(ready).equals(found.get().getReady())) {
+            return false;
+        }
+        found.get().setReady(ready);
+        PodCondition containersReady = PodConditions.containersReady(e.pod().getSpec(), all, next.getPhase());
+        PodCondition podReady = PodConditions.ready(e.pod().getSpec(), containersReady,
+                next.getConditions() == null ? List.of() : next.getConditions());
+        List<PodCondition> conditions = new ArrayList<>();
+        for (PodCondition c : next.getConditions() == null ? List.<PodCondition>of() : next.getConditions()) {
+            conditions.add(switch (c.getType()) {
+                case PodConditions.CONTAINERS_READY -> containersReady;
+                case PodConditions.READY -> podReady;
+                default -> c;
+            });
+        }
+        next.setConditions(conditions);
+        setPodStatus(e.pod(), next);
+        return true;
+    }
+
+    /**
      * Marks the pod with this uid as being deleted at {@code now} with {@code gracePeriod}; kept until
      * {@link #remove}. The first mark wins, as the API server keeps the first deletionTimestamp. No-op for a pod
      * without a status.
@@ -121,6 +163,16 @@ public final class StatusManager {
     public synchronized Optional<PodStatus> status(String uid) {
         Entry e = byUid.get(uid);
         return e == null ? Optional.empty() : Optional.of(copy(e.status()));
+    }
+
+    /**
+     * The last status recorded for the pod with this uid, without the copy {@link #status} makes: for hot readers
+     * (a probe tick, 100+ per second) that only read it. Stored statuses are replaced, never changed, so the object
+     * stays consistent; the caller must not modify it.
+     */
+    public synchronized Optional<PodStatus> statusView(String uid) {
+        Entry e = byUid.get(uid);
+        return e == null ? Optional.empty() : Optional.of(e.status());
     }
 
     /** Forgets the pod (it was removed from its source and its resources are gone). */

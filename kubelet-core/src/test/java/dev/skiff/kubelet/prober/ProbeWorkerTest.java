@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,26 @@ class ProbeWorkerTest {
         assertEquals("HTTP probe failed with statuscode: 500", results.output("c1"));
         // readiness keeps probing after a failure
         assertEquals(Optional.empty(), probe(w, T0.plusSeconds(5), s, true));
+    }
+
+    @Test
+    void aReadinessFailureThatGoesOnIsMarkedRepeatedSoItIsLoggedOnce() {
+        Pod pod = ProbePods.pod("Always", """
+                readinessProbe:
+                  httpGet: {port: http}
+                  failureThreshold: 2
+                """);
+        ProbeWorker w = worker(pod, ProbeType.READINESS);
+        var s = ProbePods.running("c1", T0, true);
+        probe(w, T0.plusSeconds(1), s, false);
+        assertEquals(Optional.of(ProbeResult.FAILURE), probe(w, T0.plusSeconds(2), s, false));
+        assertFalse(w.lastResultRepeated(), "the threshold reached: the first report");
+        assertEquals(Optional.of(ProbeResult.FAILURE), probe(w, T0.plusSeconds(3), s, false));
+        assertTrue(w.lastResultRepeated(), "still failing");
+        assertEquals(Optional.of(ProbeResult.SUCCESS), probe(w, T0.plusSeconds(4), s, true));
+        assertFalse(w.lastResultRepeated());
+        assertEquals(Optional.of(ProbeResult.SUCCESS), probe(w, T0.plusSeconds(5), s, true));
+        assertTrue(w.lastResultRepeated());
     }
 
     @Test

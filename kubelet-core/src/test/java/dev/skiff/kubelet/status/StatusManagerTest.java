@@ -80,6 +80,38 @@ class StatusManagerTest {
     }
 
     @Test
+    void aReadinessResultSetsReadyAndBothConditionsAtOnce() {
+        Pod p = pod("u1", "web");
+        PodStatus s = new PodStatusBuilder().withPhase("Running")
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").build(),
+                        new PodConditionBuilder().withType("ContainersReady").withStatus("False").build(),
+                        new PodConditionBuilder().withType("PodScheduled").withStatus("True").build())
+                .addNewContainerStatus().withName("app").withContainerID("docker://abc").withReady(false)
+                .withNewState().withNewRunning().withStartedAt("2026-11-24T10:00:00Z").endRunning().endState()
+                .endContainerStatus().build();
+        manager.setPodStatus(p, s);
+        clock.advance(5);
+
+        assertTrue(manager.setContainerReadiness("u1", "abc", true));
+        PodStatus now = manager.status("u1").orElseThrow();
+        assertEquals(true, now.getContainerStatuses().get(0).getReady());
+        assertEquals("True", condition(now, "Ready").getStatus());
+        assertEquals("True", condition(now, "ContainersReady").getStatus());
+        assertEquals("2026-11-24T10:00:05Z", condition(now, "Ready").getLastTransitionTime());
+        assertEquals("True", condition(now, "PodScheduled").getStatus());
+
+        assertEquals(false, manager.setContainerReadiness("u1", "abc", true), "no change");
+        assertEquals(false, manager.setContainerReadiness("u1", "other", false), "not this pod's container");
+        assertEquals(false, manager.setContainerReadiness("u2", "abc", false), "unknown pod");
+        assertTrue(manager.setContainerReadiness("u1", "abc", false));
+        assertEquals("False", condition(manager.status("u1").orElseThrow(), "Ready").getStatus());
+    }
+
+    private static PodCondition condition(PodStatus s, String type) {
+        return s.getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+    }
+
+    @Test
     void aTerminalPhaseIsNeverLeft() {
         Pod p = pod("u1", "web");
         manager.setPodStatus(p, new PodStatusBuilder(status("Failed", "False")).withReason("NodeName").withMessage("Pod was rejected: x").build());
