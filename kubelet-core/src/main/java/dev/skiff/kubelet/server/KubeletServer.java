@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,10 +178,16 @@ public final class KubeletServer implements AutoCloseable {
         return out;
     }
 
-    /** One connection: hands each request to a handler thread and reads the next once the answer is out. */
+    /**
+     * One connection: hands each request to a handler thread and takes the next once the answer is out. It keeps
+     * reading meanwhile, so a client that goes away is seen at once (a follow stream ends); pipelined requests wait
+     * in a short line.
+     */
     private final class Connection extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private static final int MAX_PIPELINED = 16;
+        private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
         private Writability writability;
-        private volatile boolean busy;
+        private boolean busy;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
@@ -191,12 +198,23 @@ public final class KubeletServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (busy) {
+                if (waiting.size() >= MAX_PIPELINED) {
+                    ctx.close();
+                    return;
+                }
+                waiting.add(req.retain());
+                return;
+            }
+            serve(ctx, req);
+        }
+
+        private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
             Channel ch = ctx.channel();
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             Response res = new Response(ch, writability, req.protocolVersion(), req.method().name().equals("HEAD"),
-                    keepAlive, keep -> done(ch, keep));
+                    keepAlive, keep -> done(ctx, keep));
             busy = true;
-            ch.config().setAutoRead(false); // one request at a time: pipelined ones wait in the socket
             if (!req.decoderResult().isSuccess()) {
                 res.text(400, "400 Bad Request\n");
                 return;
@@ -213,12 +231,32 @@ public final class KubeletServer implements AutoCloseable {
             }
         }
 
-        private void done(Channel ch, boolean keepAlive) {
-            if (keepAlive && ch.isActive()) {
-                busy = false;
-                ch.config().setAutoRead(true);
-            } else {
-                ch.close();
+        /** On the event loop, once a response is out: the next request, or the end of the connection. */
+        private void done(ChannelHandlerContext ctx, boolean keepAlive) {
+            if (!ctx.executor().inEventLoop()) {
+                ctx.executor().execute(() -> done(ctx, keepAlive));
+                return;
+            }
+            busy = false;
+            if (!keepAlive || !ctx.channel().isActive()) {
+                ctx.close();
+                return;
+            }
+            FullHttpRequest next = waiting.poll();
+            if (next != null) {
+                try {
+                    serve(ctx, next);
+                } finally {
+                    next.release();
+                }
+            }
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            FullHttpRequest r;
+            while ((r = waiting.poll()) != null) {
+                r.release();
             }
         }
 

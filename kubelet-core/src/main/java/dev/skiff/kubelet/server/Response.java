@@ -85,7 +85,8 @@ public final class Response {
     }
 
     /**
-     * Starts a chunked response and gives the stream to write its body to: a write blocks while the client does not
+     * Starts a chunked response (or one of the Content-Length set with {@link #header}) and gives the stream to
+     * write its body to: a write blocks while the client does not
      * read (up to a minute) and throws IOException once it has gone away. Closing the stream ends the response (the
      * server closes it after the handler, too). For HEAD the headers go out at once and a write throws.
      */
@@ -103,7 +104,9 @@ public final class Response {
                 }
             };
         }
-        HttpUtil.setTransferEncodingChunked(r, true);
+        if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            HttpUtil.setTransferEncodingChunked(r, true); // else the handler set the length it will write
+        }
         channel.writeAndFlush(r);
         stream = new ChunkedOutputStream(channel, writability,
                 () -> end(channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)));
