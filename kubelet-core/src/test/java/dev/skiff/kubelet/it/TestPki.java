@@ -112,8 +112,11 @@ final class TestPki {
 
     /** The EC key as SEC1 ({@code EC PRIVATE KEY}), as openssl ecparam -genkey writes it. */
     static String sec1Pem(KeyPair k) throws Exception {
-        return pem("EC PRIVATE KEY", PrivateKeyInfo.getInstance(k.getPrivate().getEncoded()).parsePrivateKey()
-                .toASN1Primitive().getEncoded());
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getPrivate().getEncoded());
+        org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+        // with the curve in its parameters, as openssl writes it (the JDK's PKCS#8 keeps the curve outside)
+        return pem("EC PRIVATE KEY", new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(),
+                info.getPrivateKeyAlgorithm().getParameters()).getEncoded());
     }
 
     static String pem(String type, byte[] der) {
