@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that exist only while requests are being answered (handlers may block: JSON building, file reads, log streams).
  */
 public final class HttpThreads implements AutoCloseable {
-    /** Handlers running at once; more requests wait in line (a follow stream holds one for its whole length). */
-    static final int MAX_HANDLERS = 16;
+    /** Handlers running at once, more wait in line: a follow stream holds one for its whole length, so the cap leaves
+     * room for many followers beside health checks and scrapes. */
+    static final int MAX_HANDLERS = 64;
     private static final Duration IDLE = Duration.ofSeconds(30);
 
     final EventLoopGroup loop;
