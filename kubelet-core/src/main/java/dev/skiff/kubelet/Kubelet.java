@@ -35,7 +35,16 @@ import dev.skiff.kubelet.prober.ProberThreads;
 import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.lifecycle.LifecycleThreads;
 import dev.skiff.kubelet.worker.ElasticPool;
+import dev.skiff.kubelet.server.Configz;
+import dev.skiff.kubelet.server.DefaultRoutes;
+import dev.skiff.kubelet.server.Healthz;
+import dev.skiff.kubelet.server.HttpThreads;
 import dev.skiff.kubelet.server.KubeletServer;
+import dev.skiff.kubelet.server.LogsDirectory;
+import dev.skiff.kubelet.server.Route;
+import dev.skiff.kubelet.server.RunningPods;
+import dev.skiff.kubelet.server.SecurePort;
+import dev.skiff.kubelet.server.StallChecks;
 import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.source.FileSource;
 import dev.skiff.kubelet.source.ObjectStore;
@@ -102,6 +111,8 @@ public final class Kubelet implements AutoCloseable {
     private final StatusManager statuses = new StatusManager(clock);
     private final EventStore events = new EventStore(clock);
     private volatile KubeletServer readOnly;
+    private volatile KubeletServer secure;
+    private volatile HttpThreads httpThreads;
     private volatile GenericPleg pleg;
     private volatile SyncLoop loop;
     private volatile boolean closed;
@@ -182,7 +193,7 @@ public final class Kubelet implements AutoCloseable {
                 () -> loop != null && loop.sourcesReady(), s.nodeLabels()));
         AtomicReference<FileSource> fileSource = new AtomicReference<>();
         // served from the start, so /healthz says why the kubelet is not up yet (e.g. Docker not answering)
-        startServers(c, claims, () -> Optional.ofNullable(fileSource.get())
+        startServers(s, nodeIps, claims, () -> Optional.ofNullable(fileSource.get())
                 .map(f -> ManifestError.from(f.errors())).orElse(List.of()));
 
         if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri) {
@@ -325,8 +336,9 @@ public final class Kubelet implements AutoCloseable {
                 .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    private void startServers(KubeletConfiguration c, PersistentVolumeController claims,
+    private void startServers(KubeletSettings s, List<String> nodeIps, PersistentVolumeController claims,
                               Supplier<List<ManifestError>> errors) throws KubeletStartException {
+        KubeletConfiguration c = s.config();
         List<Supplier<Optional<String>>> checks = List.of(connector::health, this::liveness, () -> {
             SyncLoop l = loop;
             if (l == null) {
@@ -334,25 +346,61 @@ public final class Kubelet implements AutoCloseable {
             }
             return l.sourcesReady() ? Optional.empty() : Optional.of("sources: not all seen yet");
         });
+        Healthz healthz = new Healthz(checks)
+                .with("syncloop", () -> StallChecks.syncLoop(Optional.ofNullable(loop).flatMap(SyncLoop::latestLoopEntry),
+                        c.syncFrequency(), clock.instant()))
+                .with("pleg", () -> {
+                    GenericPleg p = pleg;
+                    return StallChecks.pleg(p == null ? Optional.empty() : p.lastRelist(),
+                            p == null ? GenericPleg.DEFAULT_RELIST_THRESHOLD : p.relistThreshold(), clock.instant());
+                });
+        List<Route> routes = new ArrayList<>(DefaultRoutes.readOnly(healthz, statuses::pods, errors));
+        readOnlyLists(claims).forEach((path, e) -> routes.add(Route.json(path, Route.Kind.DEFAULT, e)));
+        routes.addAll(debuggingRoutes(c));
+        HttpThreads threads = new HttpThreads();
+        httpThreads = threads;
         if (c.readOnlyPort() > 0) {
             InetSocketAddress at = new InetSocketAddress(readOnlyBindAddress(c.address()), c.readOnlyPort());
             try {
-                readOnly = KubeletServer.serve(at, checks, statuses::pods, errors, readOnlyLists(claims));
+                readOnly = KubeletServer.start("read-only", at, DefaultRoutes.defaultsOnly(routes), Optional.empty(), threads);
             } catch (IOException e) {
                 throw new KubeletStartException("cannot serve the read-only port on " + at + ": " + e.getMessage()
                         + " (another kubelet running? pick a free --read-only-port, or 0 to turn it off)", e);
             }
             servers.add(readOnly);
         }
+        KubeletServer.Security security;
+        try {
+            security = SecurePort.security(s, nodeIps);
+        } catch (SecurePort.SetupException e) {
+            throw new KubeletStartException("cannot serve the secure port: " + e.getMessage(), e);
+        }
+        InetSocketAddress at = new InetSocketAddress(c.address(), c.port());
+        try {
+            secure = KubeletServer.start("secure", at, routes, Optional.of(security), threads);
+        } catch (IOException e) {
+            throw new KubeletStartException("cannot serve the secure port on " + at + ": " + e.getMessage()
+                    + " (another kubelet running? pick a free --port)", e);
+        }
+        servers.add(secure);
         if (c.healthzPort() > 0) {
             try {
-                servers.add(KubeletServer.start(new InetSocketAddress(c.healthzBindAddress(), c.healthzPort()), checks,
-                        statuses::pods, errors));
+                servers.add(KubeletServer.start("healthz", new InetSocketAddress(c.healthzBindAddress(), c.healthzPort()),
+                        DefaultRoutes.readOnly(healthz, statuses::pods, errors), Optional.empty(), threads));
             } catch (IOException e) {
                 // upstream logs and carries on without the healthz endpoint
                 log.error("cannot serve healthz on {}:{}: {}", c.healthzBindAddress(), c.healthzPort(), e.getMessage());
             }
         }
+    }
+
+    /** The secure port's own routes (upstream's debugging handlers that Skiff has). */
+    private List<Route> debuggingRoutes(KubeletConfiguration c) {
+        Endpoint running = Endpoint.of(() -> RunningPods.list(pleg == null ? List.of() : pleg.pods().values()));
+        return List.of(
+                Route.json("/runningpods/", Route.Kind.DEBUGGING, running),
+                Route.json("/configz", Route.Kind.DEBUGGING, Endpoint.of(() -> Configz.of(c))),
+                Route.get("/logs/*", Route.Kind.DEBUGGING, new LogsDirectory(LogsDirectory.DEFAULT_ROOT)));
     }
 
     /**
@@ -422,6 +470,11 @@ public final class Kubelet implements AutoCloseable {
         return DockerCriRuntime.connect(new DockerShimConfig(docker.dockerEndpoint(), s.podInfraContainerImage().orElse(null)));
     }
 
+    /** The bound address of the secure server, when it runs. */
+    public Optional<InetSocketAddress> secureAddress() {
+        return secure == null ? Optional.empty() : Optional.of(secure.address());
+    }
+
     /** The bound address of the read-only server, when it runs. */
     public Optional<InetSocketAddress> readOnlyAddress() {
         return readOnly == null ? Optional.empty() : Optional.of(readOnly.address());
@@ -442,6 +495,9 @@ public final class Kubelet implements AutoCloseable {
         connector.cancel();
         for (KubeletServer server : servers) {
             server.close();
+        }
+        if (httpThreads != null) {
+            httpThreads.close();
         }
         for (int i = closeInReverse.size() - 1; i >= 0; i--) {
             try {

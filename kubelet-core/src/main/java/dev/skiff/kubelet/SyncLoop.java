@@ -116,6 +116,11 @@ final class SyncLoop implements AutoCloseable {
         return initialSyncDone;
     }
 
+    /** When the loop last entered an iteration (upstream's LatestLoopEntryTime), empty before it started. */
+    Optional<java.time.Instant> latestLoopEntry() {
+        return running ? Optional.ofNullable(lastIteration) : Optional.empty();
+    }
+
     /** Empty when the loop is iterating, else what is wrong (for /healthz). */
     Optional<String> health() {
         if (!running) {

@@ -50,7 +50,7 @@ final class BenchSkiff {
         Path log = base.getParent().resolve(base.getFileName() + ".log"); // kept after the run
         Process p = new ProcessBuilder(skiff.toString(), "--pod-manifest-path", manifests.toString(),
                 "--config", config.toString(), "--root-dir", root.toString(), "--hostname-override", node,
-                "--read-only-port", Integer.toString(port), "--healthz-port", "0")
+                "--read-only-port", Integer.toString(port), "--port", Integer.toString(freePort()), "--healthz-port", "0")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new BenchSkiff(p, log, node, port);
     }

@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param staticPodPath            directory (or single file) of static pod manifests; "" = none
  * @param syncFrequency            max period between syncs of running containers and config (1m)
  * @param fileCheckFrequency       period of the full rescan of staticPodPath (20s)
- * @param address                  IP the (future) secure server binds (0.0.0.0)
- * @param port                     port of the (future) secure server (10250); parsed, not served yet
+ * @param address                  IP the secure server binds (0.0.0.0)
+ * @param port                     port of the secure server (10250)
  * @param readOnlyPort             unauthenticated read-only server port, 0 = off. Skiff's default is 10255, not
  *                                 upstream's 0: issue 3 requires {@code /healthz} and {@code /pods} on 10255
  * @param healthzPort              localhost healthz port, 0 = off (10248)
@@ -37,6 +37,17 @@ import java.util.Objects;
  * @param podPidsLimit             max PIDs per pod, -1 = unlimited (-1)
  * @param containerRuntimeEndpoint CRI endpoint; Skiff's default "" means the in-process Docker shim (upstream's
  *                                 default is containerd's socket)
+ * @param tlsCertFile              the secure port's PEM certificate (chain); "" = generate a self-signed one in the
+ *                                 cert dir
+ * @param tlsPrivateKeyFile        its PEM private key; "" together with tlsCertFile
+ * @param clientCAFile             authentication.x509.clientCAFile: CAs whose client certificates authenticate
+ *                                 (CN = user, O = groups); "" = no client certificate authentication
+ * @param anonymousAuth            authentication.anonymous.enabled: requests without credentials are
+ *                                 system:anonymous instead of 401 (false)
+ * @param webhookAuthentication    authentication.webhook.enabled: refused when true (no API server for TokenReviews);
+ *                                 Skiff's default false (upstream's true)
+ * @param authorizationMode        authorization.mode: AlwaysAllow, or Skiff's Policy (static group policy; the
+ *                                 default, as there is no API server for upstream's Webhook)
  */
 public record KubeletConfiguration(
         String staticPodPath,
@@ -62,10 +73,19 @@ public record KubeletConfiguration(
         String cgroupDriver,
         boolean serializeImagePulls,
         long podPidsLimit,
-        String containerRuntimeEndpoint) {
+        String containerRuntimeEndpoint,
+        String tlsCertFile,
+        String tlsPrivateKeyFile,
+        String clientCAFile,
+        boolean anonymousAuth,
+        boolean webhookAuthentication,
+        String authorizationMode) {
 
     public static final String API_VERSION = "kubelet.config.k8s.io/v1beta1";
     public static final String KIND = "KubeletConfiguration";
+    public static final String AUTHORIZATION_ALWAYS_ALLOW = "AlwaysAllow";
+    /** Skiff's own authorization mode: a static policy by group (there is no API server for upstream's Webhook). */
+    public static final String AUTHORIZATION_POLICY = "Policy";
 
     public KubeletConfiguration {
         Objects.requireNonNull(staticPodPath, "staticPodPath");
@@ -83,6 +103,10 @@ public record KubeletConfiguration(
         Objects.requireNonNull(resolvConf, "resolvConf");
         Objects.requireNonNull(cgroupDriver, "cgroupDriver");
         Objects.requireNonNull(containerRuntimeEndpoint, "containerRuntimeEndpoint");
+        Objects.requireNonNull(tlsCertFile, "tlsCertFile");
+        Objects.requireNonNull(tlsPrivateKeyFile, "tlsPrivateKeyFile");
+        Objects.requireNonNull(clientCAFile, "clientCAFile");
+        Objects.requireNonNull(authorizationMode, "authorizationMode");
     }
 
     /** Every field at its default: what an empty KubeletConfiguration file means. */
@@ -120,6 +144,12 @@ public record KubeletConfiguration(
         boolean serializeImagePulls = true;
         long podPidsLimit = -1;
         String containerRuntimeEndpoint = "";
+        String tlsCertFile = "";
+        String tlsPrivateKeyFile = "";
+        String clientCAFile = "";
+        boolean anonymousAuth = false;
+        boolean webhookAuthentication = false;
+        String authorizationMode = AUTHORIZATION_POLICY;
 
         public Builder() {}
 
@@ -148,6 +178,12 @@ public record KubeletConfiguration(
             serializeImagePulls = c.serializeImagePulls;
             podPidsLimit = c.podPidsLimit;
             containerRuntimeEndpoint = c.containerRuntimeEndpoint;
+            tlsCertFile = c.tlsCertFile;
+            tlsPrivateKeyFile = c.tlsPrivateKeyFile;
+            clientCAFile = c.clientCAFile;
+            anonymousAuth = c.anonymousAuth;
+            webhookAuthentication = c.webhookAuthentication;
+            authorizationMode = c.authorizationMode;
         }
 
         public Builder staticPodPath(String v) { staticPodPath = v; return this; }
@@ -174,6 +210,12 @@ public record KubeletConfiguration(
         public Builder serializeImagePulls(boolean v) { serializeImagePulls = v; return this; }
         public Builder podPidsLimit(long v) { podPidsLimit = v; return this; }
         public Builder containerRuntimeEndpoint(String v) { containerRuntimeEndpoint = v; return this; }
+        public Builder tlsCertFile(String v) { tlsCertFile = v; return this; }
+        public Builder tlsPrivateKeyFile(String v) { tlsPrivateKeyFile = v; return this; }
+        public Builder clientCAFile(String v) { clientCAFile = v; return this; }
+        public Builder anonymousAuth(boolean v) { anonymousAuth = v; return this; }
+        public Builder webhookAuthentication(boolean v) { webhookAuthentication = v; return this; }
+        public Builder authorizationMode(String v) { authorizationMode = v; return this; }
 
         public KubeletConfiguration build() {
             return new KubeletConfiguration(staticPodPath, syncFrequency, fileCheckFrequency, address, port,
@@ -181,7 +223,8 @@ public record KubeletConfiguration(
                     containerLogMaxSize, containerLogMaxFiles, shutdownGracePeriod, shutdownGracePeriodCriticalPods,
                     imageGCHighThresholdPercent,
                     imageGCLowThresholdPercent, imageMinimumGCAge, resolvConf, cgroupDriver, serializeImagePulls,
-                    podPidsLimit, containerRuntimeEndpoint);
+                    podPidsLimit, containerRuntimeEndpoint, tlsCertFile, tlsPrivateKeyFile, clientCAFile, anonymousAuth,
+                    webhookAuthentication, authorizationMode);
         }
     }
 }

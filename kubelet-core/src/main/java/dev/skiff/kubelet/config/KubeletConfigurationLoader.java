@@ -223,6 +223,9 @@ public final class KubeletConfigurationLoader {
         Path dir = file.toAbsolutePath().getParent();
         b.staticPodPath(resolve(dir, b.staticPodPath));
         b.resolvConf(resolve(dir, b.resolvConf));
+        b.tlsCertFile(resolve(dir, b.tlsCertFile));
+        b.tlsPrivateKeyFile(resolve(dir, b.tlsPrivateKeyFile));
+        b.clientCAFile(resolve(dir, b.clientCAFile));
     }
 
     private static String resolve(Path dir, String path) {
@@ -265,6 +268,43 @@ public final class KubeletConfigurationLoader {
         m.put("serializeImagePulls", (v, b) -> b.serializeImagePulls(v.bool()));
         m.put("podPidsLimit", (v, b) -> b.podPidsLimit(v.int64()));
         m.put("containerRuntimeEndpoint", (v, b) -> b.containerRuntimeEndpoint(v.string()));
+        m.put("tlsCertFile", (v, b) -> b.tlsCertFile(v.string()));
+        m.put("tlsPrivateKeyFile", (v, b) -> b.tlsPrivateKeyFile(v.string()));
+        m.put("authentication", (v, b) -> {
+            Map<String, Value> auth = v.fields("x509", "webhook", "anonymous");
+            if (auth.containsKey("x509")) {
+                Value ca = auth.get("x509").fields("clientCAFile").get("clientCAFile");
+                if (ca != null) {
+                    b.clientCAFile(ca.string());
+                }
+            }
+            if (auth.containsKey("webhook")) {
+                Map<String, Value> w = auth.get("webhook").fields("enabled", "cacheTTL");
+                if (w.containsKey("enabled")) {
+                    b.webhookAuthentication(w.get("enabled").bool());
+                }
+                if (w.containsKey("cacheTTL")) {
+                    w.get("cacheTTL").duration(); // checked; meaningless without a webhook
+                }
+            }
+            if (auth.containsKey("anonymous")) {
+                Value enabled = auth.get("anonymous").fields("enabled").get("enabled");
+                if (enabled != null) {
+                    b.anonymousAuth(enabled.bool());
+                }
+            }
+        });
+        m.put("authorization", (v, b) -> {
+            Map<String, Value> authz = v.fields("mode", "webhook");
+            if (authz.containsKey("mode")) {
+                nonEmpty(authz.get("mode").string(), b::authorizationMode);
+            }
+            if (authz.containsKey("webhook")) {
+                for (Value ttl : authz.get("webhook").fields("cacheAuthorizedTTL", "cacheUnauthorizedTTL").values()) {
+                    ttl.duration(); // checked; meaningless without a webhook
+                }
+            }
+        });
         return Collections.unmodifiableMap(m);
     }
 
@@ -365,6 +405,28 @@ public final class KubeletConfigurationLoader {
                             + describe(e));
                 }
                 out.add(e.textValue());
+            }
+            return out;
+        }
+
+        /** The non-null fields of this object, as values named {@code parent.field}; other fields are errors. */
+        Map<String, Value> fields(String... allowed) throws ConfigException {
+            if (!node.isObject()) {
+                throw wrongType("an object");
+            }
+            List<String> known = List.of(allowed);
+            Map<String, Value> out = new LinkedHashMap<>();
+            for (java.util.Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!known.contains(f)) {
+                    String hint = Suggestions.nearest(f, new LinkedHashSet<>(known))
+                            .map(x -> " (did you mean \"" + x + "\"?)").orElse("");
+                    throw new ConfigException(file, line, name + ": unknown field \"" + f + "\"" + hint);
+                }
+                JsonNode n = node.get(f);
+                if (!n.isNull()) {
+                    out.put(f, new Value(file, name + "." + f, line, n));
+                }
             }
             return out;
         }

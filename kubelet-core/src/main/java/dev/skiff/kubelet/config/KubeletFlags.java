@@ -87,6 +87,52 @@ public final class KubeletFlags {
             description = "Port of the kubelet server (config: port, default 10250).")
     Integer port;
 
+    @Option(names = "--tls-cert-file", paramLabel = "FILE",
+            description = "PEM certificate (chain) of the secure port; with --tls-private-key-file. Default: a "
+                    + "self-signed pair in --cert-dir (config: tlsCertFile).")
+    String tlsCertFile;
+
+    @Option(names = "--tls-private-key-file", paramLabel = "FILE",
+            description = "PEM private key (RSA or EC; PKCS#1, SEC1 or PKCS#8) of --tls-cert-file (config: "
+                    + "tlsPrivateKeyFile).")
+    String tlsPrivateKeyFile;
+
+    @Option(names = "--cert-dir", paramLabel = "DIR",
+            description = "Where the self-signed kubelet.crt and kubelet.key are generated and kept when no "
+                    + "--tls-cert-file is given (default: <root-dir>/pki).")
+    Path certDir;
+
+    @Option(names = "--client-ca-file", paramLabel = "FILE",
+            description = "PEM CA bundle: client certificates it signed authenticate, CN as the user and O as groups "
+                    + "(config: authentication.x509.clientCAFile).")
+    String clientCaFile;
+
+    @Option(names = "--token-auth-file", paramLabel = "FILE",
+            description = "Static bearer tokens, one per line: token,user,uid,\"group1,group2\" (kube-apiserver's "
+                    + "format; Skiff's own on the kubelet).")
+    Path tokenAuthFile;
+
+    @Option(names = "--anonymous-auth", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Serve requests without credentials as system:anonymous instead of 401 (config: "
+                    + "authentication.anonymous.enabled, default false).")
+    Boolean anonymousAuth;
+
+    @Option(names = "--authentication-token-webhook", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Not supported (no API server for TokenReviews): true is refused (config: "
+                    + "authentication.webhook.enabled).")
+    Boolean authenticationTokenWebhook;
+
+    @Option(names = "--authorization-mode", paramLabel = "MODE",
+            description = "Policy (default: system:masters and system:kubelet-api-admin may do everything, "
+                    + "--authorization-policy-file grants more) or AlwaysAllow; Webhook is not supported (config: "
+                    + "authorization.mode).")
+    String authorizationMode;
+
+    @Option(names = "--authorization-policy-file", paramLabel = "FILE",
+            description = "Skiff's own: YAML granting nodes subresources by group or user, e.g. "
+                    + "groups: {monitoring: [metrics, stats]}.")
+    Path authorizationPolicyFile;
+
     @Option(names = "--read-only-port", paramLabel = "PORT",
             description = "Port of the read-only server (/healthz, /pods), 0 = off (config: readOnlyPort, "
                     + "default 10255).")

@@ -33,6 +33,9 @@ import java.util.regex.Pattern;
  * @param manifestMaxBytes       {@code --manifest-max-size} (Skiff's own, no KubeletConfiguration field): larger
  *                               manifest files are refused unread
  * @param verbosity              {@code -v}
+ * @param certDir                {@code --cert-dir} (default {@code <root-dir>/pki}): the self-signed serving pair
+ * @param tokenAuthFile          {@code --token-auth-file}: static bearer tokens of the secure port
+ * @param authorizationPolicyFile {@code --authorization-policy-file}: grants of the Policy authorization mode
  */
 public record KubeletSettings(
         Optional<Path> configFile,
@@ -44,7 +47,10 @@ public record KubeletSettings(
         RuntimeEndpoint runtimeEndpoint,
         Optional<String> podInfraContainerImage,
         long manifestMaxBytes,
-        int verbosity) {
+        int verbosity,
+        Path certDir,
+        Optional<Path> tokenAuthFile,
+        Optional<Path> authorizationPolicyFile) {
 
     private static final Logger log = LoggerFactory.getLogger(KubeletSettings.class);
     public static final Path DEFAULT_ROOT_DIR = Path.of("/var/lib/kubelet");
@@ -135,8 +141,11 @@ public record KubeletSettings(
             throw new ConfigException("invalid configuration: " + String.join("; ", problems));
         }
         Optional<String> infra = Optional.ofNullable(flags.podInfraContainerImage).filter(s -> !s.isBlank());
+        Path certDir = flags.certDir == null ? rootDir.resolve("pki") : flags.certDir.toAbsolutePath().normalize();
         return new KubeletSettings(Optional.ofNullable(flags.config), config, rootDir, nodeName, labels, nodeIPs,
-                runtime, infra, manifestMaxBytes, flags.verbosity());
+                runtime, infra, manifestMaxBytes, flags.verbosity(), certDir,
+                Optional.ofNullable(flags.tokenAuthFile).map(p -> p.toAbsolutePath().normalize()),
+                Optional.ofNullable(flags.authorizationPolicyFile).map(p -> p.toAbsolutePath().normalize()));
     }
 
     /** Overrides {@code base} with each flag that was given; relative flag paths are taken from the working dir. */
@@ -204,6 +213,24 @@ public record KubeletSettings(
         }
         if (f.containerRuntimeEndpoint != null) {
             b.containerRuntimeEndpoint(f.containerRuntimeEndpoint);
+        }
+        if (f.tlsCertFile != null) {
+            b.tlsCertFile(absolute(f.tlsCertFile));
+        }
+        if (f.tlsPrivateKeyFile != null) {
+            b.tlsPrivateKeyFile(absolute(f.tlsPrivateKeyFile));
+        }
+        if (f.clientCaFile != null) {
+            b.clientCAFile(absolute(f.clientCaFile));
+        }
+        if (f.anonymousAuth != null) {
+            b.anonymousAuth(f.anonymousAuth);
+        }
+        if (f.authenticationTokenWebhook != null) {
+            b.webhookAuthentication(f.authenticationTokenWebhook);
+        }
+        if (f.authorizationMode != null) {
+            b.authorizationMode(f.authorizationMode);
         }
         return b.build();
     }
@@ -283,6 +310,19 @@ public record KubeletSettings(
         if (c.imageMinimumGCAge().isNegative()) {
             p.add("imageMinimumGCAge (--minimum-image-ttl-duration) " + GoDuration.format(c.imageMinimumGCAge())
                     + " must not be negative");
+        }
+        if (c.tlsCertFile().isEmpty() != c.tlsPrivateKeyFile().isEmpty()) {
+            p.add("tlsCertFile (--tls-cert-file) and tlsPrivateKeyFile (--tls-private-key-file) must be given together");
+        }
+        if (c.webhookAuthentication()) {
+            p.add("authentication.webhook.enabled (--authentication-token-webhook) is not supported: skiff has no API "
+                    + "server to send TokenReviews to; use --token-auth-file or client certificates (--client-ca-file)");
+        }
+        if (!c.authorizationMode().equals(KubeletConfiguration.AUTHORIZATION_POLICY)
+                && !c.authorizationMode().equals(KubeletConfiguration.AUTHORIZATION_ALWAYS_ALLOW)) {
+            p.add("authorization.mode (--authorization-mode) \"" + c.authorizationMode() + "\" is not supported"
+                    + (c.authorizationMode().equals("Webhook") ? " (skiff has no API server for SubjectAccessReviews)" : "")
+                    + ": use Policy (the default, with --authorization-policy-file) or AlwaysAllow");
         }
         if (!c.cgroupDriver().equals("cgroupfs") && !c.cgroupDriver().equals("systemd")) {
             p.add("cgroupDriver (--cgroup-driver) \"" + c.cgroupDriver() + "\" must be cgroupfs or systemd");

@@ -166,6 +166,16 @@ public final class GenericPleg implements AutoCloseable {
     }
 
     /** True when the last successful relist started within the threshold (false before the first one). */
+    /** When the last relist succeeded, empty before the first. */
+    public java.util.Optional<java.time.Instant> lastRelist() {
+        long last = lastRelistMillis;
+        return last == 0 ? java.util.Optional.empty() : java.util.Optional.of(java.time.Instant.ofEpochMilli(last));
+    }
+
+    public Duration relistThreshold() {
+        return relistThreshold;
+    }
+
     public boolean healthy() {
         long last = lastRelistMillis;
         return last != 0 && clock.millis() - last <= relistThreshold.toMillis();

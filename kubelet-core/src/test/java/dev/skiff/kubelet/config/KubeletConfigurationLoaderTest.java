@@ -105,6 +105,12 @@ class KubeletConfigurationLoaderTest {
                 serializeImagePulls: false
                 podPidsLimit: 4096
                 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
+                tlsCertFile: /etc/skiff/kubelet.crt
+                tlsPrivateKeyFile: /etc/skiff/kubelet.key
+                authentication:
+                  x509: {clientCAFile: /etc/skiff/ca.crt}
+                  anonymous: {enabled: true}
+                authorization: {mode: AlwaysAllow}
                 """);
         KubeletConfiguration c = loaded.configuration();
         assertEquals("/etc/kubernetes/manifests", c.staticPodPath());
@@ -132,8 +138,13 @@ class KubeletConfigurationLoaderTest {
         assertFalse(c.serializeImagePulls());
         assertEquals(4096, c.podPidsLimit());
         assertEquals("unix:///run/containerd/containerd.sock", c.containerRuntimeEndpoint());
+        assertEquals("/etc/skiff/kubelet.crt", c.tlsCertFile());
+        assertEquals("/etc/skiff/kubelet.key", c.tlsPrivateKeyFile());
+        assertEquals("/etc/skiff/ca.crt", c.clientCAFile());
+        assertTrue(c.anonymousAuth());
+        assertEquals("AlwaysAllow", c.authorizationMode());
         assertEquals(List.of(), loaded.ignoredFields());
-        assertEquals(KubeletConfigurationLoader.supportedFields().size(), 24, "a new field needs a line above");
+        assertEquals(KubeletConfigurationLoader.supportedFields().size(), 28, "a new field needs a line above");
     }
 
     @Test
@@ -223,16 +234,59 @@ class KubeletConfigurationLoaderTest {
     @Test
     void upstreamFieldsSkiffDoesNotImplementAreAcceptedAndReported() throws Exception {
         var loaded = load(HEADER + """
-                authentication:
-                  anonymous:
-                    enabled: false
+                tlsCipherSuites: [TLS_AES_128_GCM_SHA256]
                 maxPods: 12
                 evictionHard:
                   memory.available: 100Mi
                 """);
         assertEquals(12, loaded.configuration().maxPods());
-        assertEquals(List.of(new KubeletConfigurationLoader.IgnoredField("authentication", 3),
-                new KubeletConfigurationLoader.IgnoredField("evictionHard", 7)), loaded.ignoredFields());
+        assertEquals(List.of(new KubeletConfigurationLoader.IgnoredField("tlsCipherSuites", 3),
+                new KubeletConfigurationLoader.IgnoredField("evictionHard", 5)), loaded.ignoredFields());
+    }
+
+    @Test
+    void secureServingFieldsAreDecodedWithPathsRelativeToTheFile() throws Exception {
+        var loaded = load(HEADER + """
+                tlsCertFile: pki/serving.crt
+                tlsPrivateKeyFile: /etc/skiff/serving.key
+                authentication:
+                  x509:
+                    clientCAFile: ca.crt
+                  webhook:
+                    enabled: false
+                    cacheTTL: 2m
+                  anonymous:
+                    enabled: true
+                authorization:
+                  mode: AlwaysAllow
+                  webhook:
+                    cacheAuthorizedTTL: 5m
+                """);
+        KubeletConfiguration c = loaded.configuration();
+        assertTrue(c.tlsCertFile().endsWith("/pki/serving.crt") && Path.of(c.tlsCertFile()).isAbsolute(), c.tlsCertFile());
+        assertEquals("/etc/skiff/serving.key", c.tlsPrivateKeyFile());
+        assertTrue(c.clientCAFile().endsWith("/ca.crt") && Path.of(c.clientCAFile()).isAbsolute(), c.clientCAFile());
+        assertTrue(c.anonymousAuth());
+        assertEquals(false, c.webhookAuthentication());
+        assertEquals("AlwaysAllow", c.authorizationMode());
+        assertEquals(List.of(), loaded.ignoredFields());
+    }
+
+    @Test
+    void secureServingDefaultsRefuseAnonymousAndUseThePolicy() {
+        KubeletConfiguration c = KubeletConfiguration.defaults();
+        assertEquals(10250, c.port());
+        assertEquals(false, c.anonymousAuth());
+        assertEquals("Policy", c.authorizationMode());
+        assertEquals("", c.tlsCertFile());
+    }
+
+    @Test
+    void anUnknownNestedAuthenticationFieldIsAnErrorWithAHint() throws IOException {
+        ConfigException e = fails(HEADER + "authentication:\n  anonymus:\n    enabled: true\n");
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().endsWith(":3: authentication: unknown field \"anonymus\" (did you mean \"anonymous\"?)"),
+                e.getMessage());
     }
 
     @ParameterizedTest

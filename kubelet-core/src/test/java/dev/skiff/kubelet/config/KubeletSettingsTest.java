@@ -39,6 +39,8 @@ class KubeletSettingsTest {
         assertEquals(Optional.empty(), s.configFile());
         assertEquals(Optional.empty(), s.staticPodPath());
         assertEquals(Path.of("/var/lib/kubelet"), s.rootDir());
+        assertEquals(Path.of("/var/lib/kubelet/pki"), s.certDir());
+        assertEquals(Optional.empty(), s.tokenAuthFile());
         assertEquals("build-01.example.com", s.nodeName());
         assertEquals(Map.of(
                 "kubernetes.io/hostname", "build-01.example.com",
@@ -114,6 +116,23 @@ class KubeletSettingsTest {
         Path cwd = Path.of("").toAbsolutePath();
         assertEquals(cwd.resolve("manifests").toString(), s.config().staticPodPath());
         assertEquals(cwd.resolve("state"), s.rootDir());
+        assertEquals(cwd.resolve("state/pki"), s.certDir());
+    }
+
+    @Test
+    void secureServingFlagsOverrideTheConfiguration() throws Exception {
+        KubeletSettings s = resolve(null, "--tls-cert-file=tls/kubelet.crt", "--tls-private-key-file=/k/kubelet.key",
+                "--client-ca-file=/k/ca.crt", "--anonymous-auth", "--authorization-mode=AlwaysAllow",
+                "--token-auth-file=tokens.csv", "--authorization-policy-file=/k/policy.yaml", "--cert-dir=/k/pki");
+        Path cwd = Path.of("").toAbsolutePath();
+        assertEquals(cwd.resolve("tls/kubelet.crt").toString(), s.config().tlsCertFile());
+        assertEquals("/k/kubelet.key", s.config().tlsPrivateKeyFile());
+        assertEquals("/k/ca.crt", s.config().clientCAFile());
+        assertTrue(s.config().anonymousAuth());
+        assertEquals("AlwaysAllow", s.config().authorizationMode());
+        assertEquals(Optional.of(cwd.resolve("tokens.csv")), s.tokenAuthFile());
+        assertEquals(Optional.of(Path.of("/k/policy.yaml")), s.authorizationPolicyFile());
+        assertEquals(Path.of("/k/pki"), s.certDir());
     }
 
     @Test
@@ -264,6 +283,9 @@ class KubeletSettingsTest {
             "--node-labels=a=b c | --node-labels: invalid value \"b c\" for label \"a\"",
             "--container-runtime-endpoint=tcp://127.0.0.1:1234 | containerRuntimeEndpoint (--container-runtime-endpoint): container runtime endpoint \"tcp://127.0.0.1:1234\" is not supported",
             "-v=-1 | -v -1 must not be negative",
+            "--authorization-mode=Webhook | authorization.mode (--authorization-mode) \"Webhook\" is not supported (skiff has no API server for SubjectAccessReviews): use Policy",
+            "--authentication-token-webhook | authentication.webhook.enabled (--authentication-token-webhook) is not supported",
+            "--tls-cert-file=/etc/skiff/serving.crt | tlsCertFile (--tls-cert-file) and tlsPrivateKeyFile (--tls-private-key-file) must be given together",
     })
     void invalidSettingsAreClearErrors(String flag, String expected) {
         ConfigException e = invalid(null, flag);

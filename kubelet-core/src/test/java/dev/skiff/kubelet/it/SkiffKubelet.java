@@ -34,8 +34,8 @@ import java.util.stream.Stream;
 
 /**
  * One real {@code bin/skiff} kubelet process for a black-box test: its own root dir, manifest dir, pod logs dir
- * (through a written {@code --config} file), a free read-only port, {@code --healthz-port 0} and a unique node
- * name, so tests never touch the machine's kubelet paths or each other. {@link #start()} may be called again after
+ * (through a written {@code --config} file), a free read-only port, a free secure port, {@code --healthz-port 0}
+ * and a unique node name, so tests never touch the machine's kubelet paths or each other. {@link #start()} may be called again after
  * {@link #kill9()} or {@link #stop()}: the same directories and node name are reused (so static pod uids stay the
  * same), on a new port, with a new log file.
  */
@@ -59,6 +59,7 @@ public final class SkiffKubelet implements AutoCloseable {
     private final Map<String, String> environment = new HashMap<>();
     private Process process;
     private int readOnlyPort;
+    private int securePort;
 
     /** A manifest file {@code GET /manifests/errors} reports. */
     public record ManifestErrorView(String file, int line, String reason) {
@@ -113,6 +114,11 @@ public final class SkiffKubelet implements AutoCloseable {
         return readOnlyPort;
     }
 
+    /** The secure port (TLS) of the running kubelet. */
+    public int securePort() {
+        return securePort;
+    }
+
     /** The running java process (bin/skiff execs java, so this is the JVM itself). */
     public Process process() {
         return process;
@@ -130,6 +136,7 @@ public final class SkiffKubelet implements AutoCloseable {
             throw new IllegalStateException("kubelet already running, pid " + process.pid());
         }
         readOnlyPort = freePort();
+        securePort = freePort();
         Path logFile = workDir.resolve("skiff-" + (logFiles.size() + 1) + ".log");
         logFiles.add(logFile);
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString(),
@@ -138,6 +145,7 @@ public final class SkiffKubelet implements AutoCloseable {
                 "--root-dir", rootDir.toString(),
                 "--hostname-override", nodeName,
                 "--read-only-port", Integer.toString(readOnlyPort),
+                "--port", Integer.toString(securePort),
                 "--healthz-port", "0"));
         cmd.addAll(extraArgs);
         Files.writeString(logFile, "### " + String.join(" ", cmd) + "\n");

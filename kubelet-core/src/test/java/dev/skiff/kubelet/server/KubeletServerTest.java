@@ -196,4 +196,107 @@ class KubeletServerTest {
         }
         assertTrue(refused);
     }
+
+    private KubeletServer startRoutes(List<Route> routes) throws IOException {
+        threads = new HttpThreads();
+        server = KubeletServer.start("test", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), routes,
+                Optional.empty(), threads);
+        return server;
+    }
+
+    private HttpThreads threads;
+
+    @AfterEach
+    void stopThreads() {
+        if (threads != null) {
+            threads.close();
+        }
+    }
+
+    @Test
+    void parameterRoutesGiveTheirSegmentsAndNotFoundAndBadRequestTheirMessages() throws Exception {
+        startRoutes(List.of(Route.get("/containerLogs/{ns}/{pod}/{container}", Route.Kind.DEBUGGING, (req, res) -> {
+            if (req.param("pod").equals("missing")) {
+                throw new Endpoint.NotFoundException("pod \"" + req.param("ns") + "/missing\" not found");
+            }
+            if (req.query().containsKey("tailLines")) {
+                throw new Endpoint.BadRequestException("tailLines: not a number");
+            }
+            res.text(200, req.param("ns") + "|" + req.param("pod") + "|" + req.param("container"));
+        })));
+        HttpResponse<String> ok = send("GET", "/containerLogs/default/web%20x/app");
+        assertEquals(200, ok.statusCode());
+        assertEquals("default|web x|app", ok.body());
+        HttpResponse<String> missing = send("GET", "/containerLogs/default/missing/app");
+        assertEquals(404, missing.statusCode());
+        assertEquals("pod \"default/missing\" not found\n", missing.body());
+        HttpResponse<String> bad = send("GET", "/containerLogs/default/web/app?tailLines=x");
+        assertEquals(400, bad.statusCode());
+        assertEquals("tailLines: not a number\n", bad.body());
+        assertEquals(404, send("GET", "/containerLogs/default/web").statusCode());
+        // as Go's ServeMux: a path that is not clean is redirected to its clean form
+        HttpResponse<String> doubled = send("GET", "/containerLogs/default//app?follow=true");
+        assertEquals(301, doubled.statusCode());
+        assertEquals("/containerLogs/default/app?follow=true", doubled.headers().firstValue("Location").orElse(""));
+        HttpResponse<String> dotted = send("GET", "/containerLogs/default/../x/app");
+        assertTrue(dotted.statusCode() == 301 || dotted.statusCode() == 404, dotted.statusCode() + " " + dotted.body());
+    }
+
+    @Test
+    void aStreamIsChunkedAndItsWriterFailsOnceTheClientIsGone() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> writerEnded = new java.util.concurrent.CompletableFuture<>();
+        startRoutes(List.of(Route.get("/follow", Route.Kind.DEFAULT, (req, res) -> {
+            try (java.io.OutputStream out = res.stream(200, Response.TEXT)) {
+                byte[] line = "a log line of some length to fill the socket buffers quickly\n".getBytes();
+                while (true) {
+                    out.write(line);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                writerEnded.complete(e);
+                throw e;
+            } catch (RuntimeException e) {
+                writerEnded.complete(e);
+                throw e;
+            }
+        })));
+        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
+            s.getOutputStream().write("GET /follow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            byte[] head = s.getInputStream().readNBytes(200);
+            String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 200 OK"), text);
+            assertTrue(text.toLowerCase().contains("transfer-encoding: chunked"), text);
+            // the client stops reading: the writer blocks (back-pressure) rather than buffering without bound
+            Thread.sleep(500);
+            assertTrue(!writerEnded.isDone(), "writer ended while the client was still connected");
+        }
+        Throwable t = writerEnded.get(90, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(t instanceof IOException, t.toString());
+    }
+
+    @Test
+    void keepAliveAnswersSeveralRequestsOnOneConnectionAndHeadHasNoBody() throws Exception {
+        start();
+        try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
+            s.setSoTimeout(10_000);
+            // two pipelined requests: answered in order on the same connection
+            s.getOutputStream().write(("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").getBytes());
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream()));
+            assertEquals("HTTP/1.1 200 OK", in.readLine());
+            String line;
+            boolean lengthTwo = false;
+            while (!(line = in.readLine()).isEmpty()) {
+                lengthTwo |= line.equalsIgnoreCase("content-length: 2");
+            }
+            assertTrue(lengthTwo, "HEAD keeps GET's Content-Length");
+            assertEquals("HTTP/1.1 200 OK", in.readLine(), "HEAD sent a body");
+            while (!(line = in.readLine()).isEmpty()) {
+                // headers
+            }
+            char[] body = new char[2];
+            assertEquals(2, in.read(body));
+            assertEquals("ok", new String(body));
+        }
+    }
 }
