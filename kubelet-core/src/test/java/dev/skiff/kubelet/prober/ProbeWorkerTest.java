@@ -34,7 +34,7 @@ class ProbeWorkerTest {
                                         boolean passed) {
         ProbeWorker.Step step = w.decide(now, s);
         ProbeWorker.Run run = assertInstanceOf(ProbeWorker.Run.class, step);
-        return w.record(run.containerId(), passed, passed ? "ok" : "HTTP probe failed with statuscode: 500");
+        return w.record(run.containerId(), passed, passed ? "ok" : "HTTP probe failed with statuscode: 500", 0);
     }
 
     @Test
@@ -130,7 +130,7 @@ class ProbeWorkerTest {
         assertInstanceOf(ProbeWorker.Wait.class, liveness.decide(T0.plusSeconds(1), notStarted),
                 "liveness waits for the start");
         assertInstanceOf(ProbeWorker.Run.class, startup.decide(T0.plusSeconds(1), notStarted));
-        startup.record("c1", true, "");
+        startup.record("c1", true, "", 0);
         assertEquals(Optional.of(ProbeResult.SUCCESS), results.get("c1"));
         var started = ProbePods.running("c1", T0, true);
         assertInstanceOf(ProbeWorker.Wait.class, startup.decide(T0.plusSeconds(2), started),
@@ -173,7 +173,7 @@ class ProbeWorkerTest {
         ProbeWorker w = worker(pod, ProbeType.READINESS);
         assertInstanceOf(ProbeWorker.Run.class, w.decide(T0, ProbePods.running("c1", T0, true)));
         w.decide(T0.plusSeconds(1), ProbePods.running("c2", T0, true));
-        assertEquals(Optional.empty(), w.record("c1", true, ""));
+        assertEquals(Optional.empty(), w.record("c1", true, "", 0));
         assertEquals(Optional.empty(), results.get("c1"));
         assertEquals(Optional.of(ProbeResult.FAILURE), results.get("c2"));
     }
