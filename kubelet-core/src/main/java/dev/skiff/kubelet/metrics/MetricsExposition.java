@@ -10,7 +10,7 @@ import java.io.OutputStream;
 /**
  * Writes a registry as a scrape asked for it, HTTP-free: OpenMetrics when the Accept header offers
  * {@code application/openmetrics-text}, else the Prometheus text format 0.0.4 (what upstream's kubelet serves by
- * default, and the answer to no Accept header at all).
+ * default, and the answer to no Accept header at all). The protobuf format is not offered.
  */
 public final class MetricsExposition {
     private static final ExpositionFormats FORMATS = ExpositionFormats.init();
@@ -20,7 +20,14 @@ public final class MetricsExposition {
 
     /** The format chosen for this Accept header (null or empty: text 0.0.4). */
     public static Format negotiate(String accept) {
-        return new Format(FORMATS.findWriter(accept == null ? "" : accept));
+        String a = accept == null ? "" : accept;
+        ExpositionFormatWriter w = FORMATS.findWriter(a);
+        if (!w.isAvailable()) {
+            // preferred protobuf, which is not shipped: the scraper's next choice among the text formats
+            ExpositionFormatWriter openMetrics = FORMATS.getOpenMetricsTextFormatWriter();
+            w = openMetrics.accepts(a) ? openMetrics : FORMATS.getPrometheusTextFormatWriter();
+        }
+        return new Format(w);
     }
 
     /** Writes {@code registry} (collected now) in the format {@code accept} asks for; returns the content type. */
