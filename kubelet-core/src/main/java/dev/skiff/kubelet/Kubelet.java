@@ -123,7 +123,7 @@ public final class Kubelet implements AutoCloseable {
         });
         this.connector = new RuntimeConnector(settings.runtimeEndpoint().toString(),
                 settings.runtimeEndpoint() instanceof RuntimeEndpoint.InProcessDocker
-                        ? "--docker-endpoint" : "--container-runtime-endpoint", () -> connect(settings));
+                        ? "--docker-endpoint" : "--container-runtime-endpoint", () -> metrics.instrument(connect(settings)));
     }
 
     /**
@@ -210,7 +210,7 @@ public final class Kubelet implements AutoCloseable {
         if (connected.isEmpty()) {
             return; // closed while waiting
         }
-        CriRuntime cri = closeLater(metrics.instrument(connected.get().runtime()));
+        CriRuntime cri = closeLater(connected.get().runtime()); // instrumented: every CRI call is counted
         VersionResponse v = connected.get().version();
         String runtimeName = v.getRuntimeName();
         log.info("container runtime {} {} (CRI {}) via {}", v.getRuntimeName(), v.getRuntimeVersion(),
