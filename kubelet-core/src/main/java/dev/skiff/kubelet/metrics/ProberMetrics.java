@@ -1,7 +1,6 @@
 package dev.skiff.kubelet.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -45,7 +44,6 @@ public final class ProberMetrics {
         private final String container;
         private CounterDataPoint successful;
         private CounterDataPoint failed;
-        private DistributionDataPoint duration;
 
         private Series(String probeType, String namespace, String pod, String podUid, String container) {
             this.probeType = probeType;
@@ -59,10 +57,11 @@ public final class ProberMetrics {
         public void succeeded(long nanos) {
             if (successful == null) {
                 successful = results.labelValues(probeType, SUCCESSFUL, container, pod, namespace, podUid);
-                duration = durations.labelValues(probeType, container, pod, namespace);
             }
             successful.inc();
-            duration.observe(KubeletMetrics.seconds(nanos));
+            // looked up each time: the series has no pod uid, so the worker of an earlier pod of the same name may
+            // have removed it as it stopped (upstream's worker deletes it the same way)
+            durations.labelValues(probeType, container, pod, namespace).observe(KubeletMetrics.seconds(nanos));
         }
 
         public void failed() {
@@ -80,7 +79,6 @@ public final class ProberMetrics {
             durations.remove(probeType, container, pod, namespace);
             successful = null;
             failed = null;
-            duration = null;
         }
     }
 }

@@ -37,4 +37,20 @@ class ProberMetricsTest {
         assertTrue(t.contains("prober_probe_total{container=\"db\",namespace=\"ns1\",pod=\"db\",pod_uid=\"uid-2\","
                 + "probe_type=\"Liveness\",result=\"failed\"} 1.0\n"), "the other pod's series stay\n" + t);
     }
+
+    /** A static pod edited in place: a new uid, the same name; the old worker stops after the new one has probed. */
+    @Test
+    void aNewPodOfTheSameNameKeepsItsDurationsWhenTheOldWorkerStops() {
+        ProberMetrics.Series old = metrics.series("Readiness", "ns1", "web", "uid-1", "app");
+        ProberMetrics.Series now = metrics.series("Readiness", "ns1", "web", "uid-2", "app");
+        old.succeeded(1);
+        now.succeeded(1);
+        old.remove();
+        now.succeeded(1);
+        String t = MetricsText.of(metrics.registry());
+        assertTrue(t.contains("prober_probe_duration_seconds_count{container=\"app\",namespace=\"ns1\",pod=\"web\","
+                + "probe_type=\"Readiness\"} 1\n"), t);
+        assertTrue(t.contains("pod_uid=\"uid-2\",probe_type=\"Readiness\",result=\"successful\"} 2.0\n"), t);
+        assertFalse(t.contains("uid-1"), t);
+    }
 }
