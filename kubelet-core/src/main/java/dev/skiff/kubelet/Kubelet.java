@@ -24,6 +24,8 @@ import dev.skiff.kubelet.kuberuntime.manager.PodKiller;
 import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
 import dev.skiff.kubelet.kuberuntime.manager.SandboxStarter;
 import dev.skiff.kubelet.logs.ContainerLogManager;
+import dev.skiff.kubelet.metrics.KubeletMetrics;
+import dev.skiff.kubelet.metrics.ProberMetrics;
 import dev.skiff.kubelet.nodeshutdown.LogindInhibitor;
 import dev.skiff.kubelet.nodeshutdown.NodeShutdownManager;
 import dev.skiff.kubelet.nodeshutdown.PodWorkersKillPod;
@@ -46,6 +48,7 @@ import dev.skiff.kubelet.server.RunningPods;
 import dev.skiff.kubelet.server.SecurePort;
 import dev.skiff.kubelet.server.StallChecks;
 import dev.skiff.kubelet.server.ManifestError;
+import dev.skiff.kubelet.server.MetricsRoute;
 import dev.skiff.kubelet.source.FileSource;
 import dev.skiff.kubelet.source.ObjectStore;
 import dev.skiff.kubelet.source.PodConfig;
@@ -53,6 +56,7 @@ import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
 import dev.skiff.kubelet.events.EventObjects;
 import dev.skiff.kubelet.events.EventStore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.skiff.kubelet.server.Endpoint;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
 import dev.skiff.kubelet.worker.PodWorkers;
@@ -110,6 +114,8 @@ public final class Kubelet implements AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     private final StatusManager statuses = new StatusManager(clock);
     private final EventStore events = new EventStore(clock);
+    private final KubeletMetrics metrics;
+    private final ProberMetrics probeMetrics = new ProberMetrics();
     private volatile KubeletServer readOnly;
     private volatile KubeletServer secure;
     private volatile HttpThreads httpThreads;
@@ -123,9 +129,13 @@ public final class Kubelet implements AutoCloseable {
     public Kubelet(KubeletSettings settings, Consumer<String> statusReport) {
         this.settings = settings;
         this.statusReport = statusReport;
+        this.metrics = KubeletMetrics.create(settings.nodeName(), () -> {
+            GenericPleg p = pleg;
+            return p == null ? Map.of() : p.pods();
+        });
         this.connector = new RuntimeConnector(settings.runtimeEndpoint().toString(),
                 settings.runtimeEndpoint() instanceof RuntimeEndpoint.InProcessDocker
-                        ? "--docker-endpoint" : "--container-runtime-endpoint", () -> connect(settings));
+                        ? "--docker-endpoint" : "--container-runtime-endpoint", () -> metrics.instrument(connect(settings)));
     }
 
     /**
@@ -212,7 +222,7 @@ public final class Kubelet implements AutoCloseable {
         if (connected.isEmpty()) {
             return; // closed while waiting
         }
-        CriRuntime cri = closeLater(connected.get().runtime());
+        CriRuntime cri = closeLater(connected.get().runtime()); // instrumented: every CRI call is counted
         VersionResponse v = connected.get().version();
         String runtimeName = v.getRuntimeName();
         log.info("container runtime {} {} (CRI {}) via {}", v.getRuntimeName(), v.getRuntimeVersion(),
@@ -229,7 +239,8 @@ public final class Kubelet implements AutoCloseable {
         volumesRef.set(volumes);
 
         CrashLoopBackOff backoff = new CrashLoopBackOff();
-        ProberThreads.Started prober = ProberThreads.startShared(cri.runtime(), statuses::statusView, events, clock);
+        ProberThreads.Started prober = ProberThreads.startShared(cri.runtime(), statuses::statusView, events, clock,
+                probeMetrics);
         ProbeManager probes = prober.manager();
         // hooks share the probes' Netty loop; kills and pulls wait on threads that exist only while they are in flight
         LifecycleThreads lifecycle = closeLater(new LifecycleThreads(cri.runtime(), prober.network(), events));
@@ -238,19 +249,19 @@ public final class Kubelet implements AutoCloseable {
         ThreadPoolExecutor pulls = ElasticPool.create("image-pull-", MAX_PULL_THREADS, Duration.ofSeconds(30));
         closeLater(pulls::shutdownNow);
         KubeRuntimeManager manager = new KubeRuntimeManager(
-                new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node),
+                new SandboxStarter(cri.runtime(), new SandboxConfigFactory(node), node, metrics),
                 new ContainerStarter(cri, new ImagePuller(new CrashLoopBackOff(), clock, c.serializeImagePulls(),
                         ImagePuller.DEFAULT_LOCK_TIMEOUT, events),
                         new ContainerConfigFactory(node, objects, volumes::prepareSubPath),
-                        backoff, volumes::mountedVolumes, clock, events, pulls, lifecycle.hooks(), killer),
+                        backoff, volumes::mountedVolumes, clock, events, pulls, lifecycle.hooks(), killer, metrics),
                 killer, new ContainerGc(cri.runtime()), events);
 
         WorkQueue queue = new WorkQueue();
         PodDirs dirs = new PodDirs();
         KubeletPodSyncer syncer = new KubeletPodSyncer(new RuntimePods(cri.runtime()), new CriPodViewLoader(cri.runtime()),
                 manager, backoff, statuses, node, runtimeName, pods, queue, c.syncFrequency(), dirs, volumes, probes, clock,
-                events);
-        PodWorkers<Pod> workers = closeLater(new PodWorkers<>(syncer));
+                events, metrics);
+        PodWorkers<Pod> workers = closeLater(new PodWorkers<>(syncer, metrics));
         workersRef.set(workers);
         // closed before the workers: no probe result reaches a worker that stopped
         closeLater(probes);
@@ -267,13 +278,14 @@ public final class Kubelet implements AutoCloseable {
                 new PodWorkersKillPod(workers, statuses)));
         // a pod held back by a volume that can now be set up syncs at the next tick, not after its error back-off
         volumes.onVolumeRecovered(uid -> queue.enqueue(uid, clock.instant(), Duration.ZERO));
+        volumes.onVolumeOperation(metrics.volumeOperations());
         volumes.start();
 
         ContainerLogManager logs = closeLater(new ContainerLogManager(cri.runtime(), c.containerLogMaxSize().longValue(),
                 c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock));
         logs.start();
 
-        GenericPleg relister = closeLater(new GenericPleg(cri.runtime()));
+        GenericPleg relister = closeLater(new GenericPleg(cri.runtime(), metrics));
         relister.start();
         pleg = relister;
 
@@ -356,6 +368,8 @@ public final class Kubelet implements AutoCloseable {
                 });
         List<Route> routes = new ArrayList<>(DefaultRoutes.readOnly(healthz, statuses::pods, errors));
         readOnlyLists(claims).forEach((path, e) -> routes.add(Route.json(path, Route.Kind.DEFAULT, e)));
+        routes.add(MetricsRoute.of("/metrics", this::metricsRegistry));
+        routes.add(MetricsRoute.of("/metrics/probes", this::probesRegistry));
         routes.addAll(debuggingRoutes(c));
         HttpThreads threads = new HttpThreads();
         httpThreads = threads;
@@ -473,6 +487,16 @@ public final class Kubelet implements AutoCloseable {
     /** The bound address of the secure server, when it runs. */
     public Optional<InetSocketAddress> secureAddress() {
         return secure == null ? Optional.empty() : Optional.of(secure.address());
+    }
+
+    /** {@code /metrics}: the kubelet's metrics, running pods and containers, JVM and process metrics. */
+    public PrometheusRegistry metricsRegistry() {
+        return metrics.registry();
+    }
+
+    /** {@code /metrics/probes}: prober_probe_total and prober_probe_duration_seconds. */
+    public PrometheusRegistry probesRegistry() {
+        return probeMetrics.registry();
     }
 
     /** The bound address of the read-only server, when it runs. */

@@ -9,6 +9,8 @@ import dev.skiff.kubelet.kuberuntime.actions.PodActionsCalculator;
 import dev.skiff.kubelet.kuberuntime.manager.KubeRuntimeManager;
 import dev.skiff.kubelet.kuberuntime.manager.PodRef;
 import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
+import dev.skiff.kubelet.metrics.KubeletMetrics;
+import dev.skiff.kubelet.pod.StaticPods;
 import dev.skiff.kubelet.pleg.RuntimePod;
 import dev.skiff.kubelet.prober.ProbeManager;
 import dev.skiff.kubelet.status.ContainerWaiting;
@@ -36,6 +38,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -75,12 +78,14 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     private final ProbeManager probes;
     private final Clock clock;
     private final EventRecorder events;
+    private final KubeletMetrics metrics;
 
     KubeletPodSyncer(RuntimePods runtimePods, CriPodViewLoader views, KubeRuntimeManager manager, CrashLoopBackOff backoff,
                      StatusManager statuses, NodeFacts node, String runtimeName, PodManager pods, WorkQueue queue,
                      Duration resync, PodDirs dirs, VolumeManager volumes, ProbeManager probes, Clock clock,
-                     EventRecorder events) {
+                     EventRecorder events, KubeletMetrics metrics) {
         this.events = events;
+        this.metrics = metrics;
         this.runtimePods = runtimePods;
         this.views = views;
         this.manager = manager;
@@ -197,7 +202,23 @@ final class KubeletPodSyncer implements PodSyncer<Pod> {
     }
 
     private PodStatus setStatus(Pod pod, CriPodView view, Map<String, ContainerWaiting> waiting, boolean terminal) {
-        return statuses.setPodStatus(pod, generate(pod, view, waiting, terminal));
+        String before = statuses.status(uid(pod)).map(PodStatus::getPhase).orElse("Pending");
+        PodStatus status = statuses.setPodStatus(pod, generate(pod, view, waiting, terminal));
+        if ("Pending".equals(before) && "Running".equals(status.getPhase())) {
+            firstSeen(pod).ifPresent(seen -> metrics.podStarted(Duration.between(seen, clock.instant())));
+        }
+        return status;
+    }
+
+    /** When the kubelet first saw the pod (kubernetes.io/config.seen), as upstream's pod start latency counts. */
+    private static java.util.Optional<Instant> firstSeen(Pod pod) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        String seen = annotations == null ? null : annotations.get(StaticPods.CONFIG_SEEN);
+        try {
+            return seen == null ? java.util.Optional.empty() : java.util.Optional.of(Instant.parse(seen));
+        } catch (DateTimeParseException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private PodStatus generate(Pod pod, CriPodView view, Map<String, ContainerWaiting> waiting, boolean terminal) {

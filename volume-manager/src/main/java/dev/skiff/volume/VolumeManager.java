@@ -101,6 +101,11 @@ public final class VolumeManager implements AutoCloseable {
         reconciler.reconcile();
     }
 
+    /** Tells {@code listener} of every volume mount and unmount (plugin, outcome, duration). Set it before {@link #start}. */
+    public void onVolumeOperation(VolumeOperationListener listener) {
+        reconciler.onOperation(listener);
+    }
+
     /**
      * Tells {@code listener} the pod uid when one of its volumes that had failed is set up at last, so a pod waiting
      * out its error back-off can be synced now. Set it before {@link #start}.

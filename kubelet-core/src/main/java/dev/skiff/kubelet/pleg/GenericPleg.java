@@ -6,6 +6,7 @@ import dev.skiff.cri.v1.ListContainersRequest;
 import dev.skiff.cri.v1.ListPodSandboxRequest;
 import dev.skiff.cri.v1.PodSandbox;
 import dev.skiff.cri.v1.PodSandboxState;
+import dev.skiff.kubelet.metrics.KubeletMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,7 @@ public final class GenericPleg implements AutoCloseable {
     private final Duration relistThreshold;
     private final Clock clock;
     private final BlockingQueue<PodLifecycleEvent> events;
+    private final KubeletMetrics metrics;
 
     private final Object snapshotLock = new Object();
     private volatile PlegSnapshot snapshot = PlegSnapshot.EMPTY;
@@ -78,6 +80,8 @@ public final class GenericPleg implements AutoCloseable {
     // relist state, guarded by relistLock
     private final ArrayList<PodLifecycleEvent> pending = new ArrayList<>();
     private boolean failing;
+    /** System.nanoTime at the start of the last successful relist; 0 = none yet. */
+    private long lastRelistNanos;
 
     // stats, guarded by statsLock
     private final AtomicLong discarded = new AtomicLong();
@@ -91,10 +95,20 @@ public final class GenericPleg implements AutoCloseable {
     private ScheduledExecutorService thread;
 
     public GenericPleg(RuntimeService runtime) {
-        this(runtime, DEFAULT_PERIOD, DEFAULT_CAPACITY, DEFAULT_RELIST_THRESHOLD, Clock.systemUTC());
+        this(runtime, new KubeletMetrics());
+    }
+
+    /** @param metrics where kubelet_pleg_relist_duration_seconds and kubelet_pleg_relist_interval_seconds go */
+    public GenericPleg(RuntimeService runtime, KubeletMetrics metrics) {
+        this(runtime, DEFAULT_PERIOD, DEFAULT_CAPACITY, DEFAULT_RELIST_THRESHOLD, Clock.systemUTC(), metrics);
     }
 
     public GenericPleg(RuntimeService runtime, Duration period, int capacity, Duration relistThreshold, Clock clock) {
+        this(runtime, period, capacity, relistThreshold, clock, new KubeletMetrics());
+    }
+
+    public GenericPleg(RuntimeService runtime, Duration period, int capacity, Duration relistThreshold, Clock clock,
+                       KubeletMetrics metrics) {
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("relist period must be positive: " + period);
         }
@@ -106,6 +120,7 @@ public final class GenericPleg implements AutoCloseable {
         this.relistThreshold = relistThreshold;
         this.clock = clock;
         this.events = new ArrayBlockingQueue<>(capacity);
+        this.metrics = metrics;
     }
 
     /** Starts relisting every period on a thread named {@code pleg}; the first relist runs at once. */
@@ -200,6 +215,9 @@ public final class GenericPleg implements AutoCloseable {
     private boolean relistLocked() {
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
+        if (lastRelistNanos != 0) {
+            metrics.plegRelistInterval(t0 - lastRelistNanos); // as upstream: since the last successful relist began
+        }
         List<PodSandbox> sandboxes;
         List<Container> containers;
         try {
@@ -215,8 +233,10 @@ public final class GenericPleg implements AutoCloseable {
             } else {
                 log.debug("PLEG relist failed again: {}", e.toString());
             }
+            metrics.plegRelisted(System.nanoTime() - t0);
             return false;
         }
+        lastRelistNanos = t0;
         if (failing) {
             log.info("PLEG relist succeeded again");
             failing = false;
@@ -255,7 +275,9 @@ public final class GenericPleg implements AutoCloseable {
             discarded.addAndGet(dropped);
             log.error("PLEG event queue is full, discarded {} events of this relist", dropped);
         }
-        record(System.nanoTime() - t0);
+        long took = System.nanoTime() - t0;
+        record(took);
+        metrics.plegRelisted(took);
         return true;
     }
 

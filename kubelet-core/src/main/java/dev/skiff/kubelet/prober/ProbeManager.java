@@ -1,6 +1,7 @@
 package dev.skiff.kubelet.prober;
 
 import dev.skiff.kubelet.kuberuntime.manager.PodRef;
+import dev.skiff.kubelet.metrics.ProberMetrics;
 import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.prober.results.ResultUpdate;
 import dev.skiff.kubelet.prober.results.ResultsManager;
@@ -56,6 +57,7 @@ public final class ProbeManager implements AutoCloseable {
     private final AutoCloseable resources;
     private final Clock clock;
     private final Instant start;
+    private final ProberMetrics metrics;
     private final Map<ProbeKey, Scheduled> workers = new ConcurrentHashMap<>();
     private final ResultsManager liveness = new ResultsManager();
     private final ResultsManager readiness = new ResultsManager();
@@ -71,6 +73,13 @@ public final class ProbeManager implements AutoCloseable {
      */
     public ProbeManager(ProbeRunner runner, Function<String, Optional<PodStatus>> statuses,
                         ScheduledExecutorService scheduler, AutoCloseable resources, Clock clock) {
+        this(runner, statuses, scheduler, resources, clock, new ProberMetrics());
+    }
+
+    /** @param metrics where the probes' results are counted ({@code /metrics/probes}) */
+    public ProbeManager(ProbeRunner runner, Function<String, Optional<PodStatus>> statuses,
+                        ScheduledExecutorService scheduler, AutoCloseable resources, Clock clock, ProberMetrics metrics) {
+        this.metrics = metrics;
         this.runner = runner;
         this.statuses = statuses;
         this.scheduler = scheduler;
@@ -103,7 +112,7 @@ public final class ProbeManager implements AutoCloseable {
             for (ProbeType type : ProbeType.values()) {
                 if (type.of(c) != null) {
                     workers.computeIfAbsent(new ProbeKey(pod.getMetadata().getUid(), c.getName(), type),
-                            k -> schedule(new ProbeWorker(pod, c, type, results(type))));
+                            k -> schedule(new ProbeWorker(pod, c, type, results(type), metrics)));
                 }
             }
         }
@@ -235,6 +244,7 @@ public final class ProbeManager implements AutoCloseable {
                         w.container().getName(), w.type(), stop.why());
                 stopIf(k -> k.equals(new ProbeKey(uid, w.container().getName(), w.type())));
             } else if (step instanceof ProbeWorker.Run run) {
+                long started = System.nanoTime();
                 runner.probe(w.type(), w.pod(), run.status(), w.container(), run.containerId())
                         .whenComplete((verdict, error) -> {
                             if (error != null) {
@@ -246,7 +256,7 @@ public final class ProbeManager implements AutoCloseable {
                                 }
                                 return;
                             }
-                            w.record(run.containerId(), verdict.passed(), verdict.output())
+                            w.record(run.containerId(), verdict.passed(), verdict.output(), System.nanoTime() - started)
                                     .ifPresent(r -> logResult(w, r, verdict.output()));
                         });
             }

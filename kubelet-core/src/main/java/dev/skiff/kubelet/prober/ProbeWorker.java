@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.prober;
 
+import dev.skiff.kubelet.metrics.ProberMetrics;
 import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.prober.results.ResultsManager;
 import io.fabric8.kubernetes.api.model.Container;
@@ -45,6 +46,7 @@ final class ProbeWorker {
     private final Probe spec;
     private final ResultsManager results;
     private final ProbeResult initialValue;
+    private final ProberMetrics.Series metrics;
 
     private String containerId = "";
     private ProbeResult lastResult = ProbeResult.UNKNOWN;
@@ -60,7 +62,14 @@ final class ProbeWorker {
     private boolean repeated;
 
     ProbeWorker(Pod pod, Container container, ProbeType type, ResultsManager results) {
+        this(pod, container, type, results, new ProberMetrics());
+    }
+
+    /** @param metrics where prober_probe_total and prober_probe_duration_seconds of this probe go */
+    ProbeWorker(Pod pod, Container container, ProbeType type, ResultsManager results, ProberMetrics metrics) {
         this.pod = pod;
+        this.metrics = metrics.series(type.toString(), pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                pod.getMetadata().getUid(), container.getName());
         this.container = container;
         this.type = type;
         this.spec = type.of(container);
@@ -147,12 +156,19 @@ final class ProbeWorker {
     }
 
     /**
-     * The probe of {@code probedId} passed or failed. Counts the run of equal results and, at the threshold,
-     * sets the cached result. Returns the result set, if any.
+     * The probe of {@code probedId} passed or failed after {@code nanos}. Counts it in the probe metrics, counts the
+     * run of equal results and, at the threshold, sets the cached result. Returns the result set, if any.
      */
-    synchronized Optional<ProbeResult> record(String probedId, boolean passed, String output) {
+    synchronized Optional<ProbeResult> record(String probedId, boolean passed, String output, long nanos) {
         inFlight = false;
         lastError = null;
+        if (!stopped) { // a stopped worker's series are gone and stay gone
+            if (passed) {
+                metrics.succeeded(nanos);
+            } else {
+                metrics.failed();
+            }
+        }
         if (stopped || !probedId.equals(containerId) || onHold) {
             return Optional.empty(); // stale: the container changed or the worker stopped meanwhile
         }
@@ -200,6 +216,7 @@ final class ProbeWorker {
     /** Stops the worker and forgets its cached result. */
     synchronized void stop() {
         stopped = true;
+        metrics.remove();
         if (!containerId.isEmpty()) {
             results.remove(containerId);
         }

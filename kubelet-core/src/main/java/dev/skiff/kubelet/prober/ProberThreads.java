@@ -2,6 +2,7 @@ package dev.skiff.kubelet.prober;
 
 import dev.skiff.cri.RuntimeService;
 import dev.skiff.kubelet.events.EventRecorder;
+import dev.skiff.kubelet.metrics.ProberMetrics;
 import dev.skiff.kubelet.prober.probe.ExecProbe;
 import dev.skiff.kubelet.prober.probe.GrpcProbe;
 import dev.skiff.kubelet.prober.probe.HttpProbe;
@@ -35,15 +36,16 @@ public final class ProberThreads {
 
     public static ProbeManager start(RuntimeService runtime, Function<String, Optional<PodStatus>> statuses,
                                      EventRecorder events, Clock clock) {
-        return startShared(runtime, statuses, events, clock).manager();
+        return startShared(runtime, statuses, events, clock, new ProberMetrics()).manager();
     }
 
     /** The probe manager and its Netty loop, which lifecycle hooks share; both end when the manager is closed. */
     public record Started(ProbeManager manager, ProbeNetwork network) {
     }
 
+    /** @param metrics where the probes' results are counted ({@code /metrics/probes}) */
     public static Started startShared(RuntimeService runtime, Function<String, Optional<PodStatus>> statuses,
-                                      EventRecorder events, Clock clock) {
+                                      EventRecorder events, Clock clock, ProberMetrics metrics) {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("prober-"));
         scheduler.setRemoveOnCancelPolicy(true);
         ThreadPoolExecutor blocking = new ThreadPoolExecutor(EXEC_THREADS, EXEC_THREADS, 60, TimeUnit.SECONDS,
@@ -55,7 +57,7 @@ public final class ProberThreads {
         return new Started(new ProbeManager(prober, statuses, scheduler, () -> {
             net.close();
             shutdown(blocking);
-        }, clock), net);
+        }, clock, metrics), net);
     }
 
     private static void shutdown(ExecutorService pool) throws InterruptedException {

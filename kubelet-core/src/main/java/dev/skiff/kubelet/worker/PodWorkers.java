@@ -1,5 +1,6 @@
 package dev.skiff.kubelet.worker;
 
+import dev.skiff.kubelet.metrics.KubeletMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,7 @@ public final class PodWorkers<P> implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService pool;
     private final ScheduledExecutorService timer;
+    private final KubeletMetrics metrics;
 
     private final Object lock = new Object();
     private final Map<String, Status<P>> statuses = new HashMap<>();
@@ -70,16 +72,26 @@ public final class PodWorkers<P> implements AutoCloseable {
     private boolean closed;
 
     public PodWorkers(PodSyncer<P> syncer) {
-        this(syncer, DEFAULT_POOL_SIZE, DEFAULT_BACKOFF, Clock.systemUTC());
+        this(syncer, new KubeletMetrics());
+    }
+
+    /** @param metrics where kubelet_pod_worker_duration_seconds goes */
+    public PodWorkers(PodSyncer<P> syncer, KubeletMetrics metrics) {
+        this(syncer, DEFAULT_POOL_SIZE, DEFAULT_BACKOFF, Clock.systemUTC(), metrics);
     }
 
     public PodWorkers(PodSyncer<P> syncer, int poolSize, Duration backOff, Clock clock) {
+        this(syncer, poolSize, backOff, clock, new KubeletMetrics());
+    }
+
+    public PodWorkers(PodSyncer<P> syncer, int poolSize, Duration backOff, Clock clock, KubeletMetrics metrics) {
         if (poolSize < 1) {
             throw new IllegalArgumentException("pool size must be at least 1: " + poolSize);
         }
         this.syncer = syncer;
         this.backOff = backOff;
         this.clock = clock;
+        this.metrics = metrics;
         this.pool = Executors.newFixedThreadPool(poolSize, ElasticPool.named("pod-worker-"));
         this.timer = Executors.newSingleThreadScheduledExecutor(ElasticPool.named("pod-worker-retry-"));
     }
@@ -366,6 +378,8 @@ public final class PodWorkers<P> implements AutoCloseable {
                 return; // abandoned (cancelled): its successor already runs or ran
             }
             status.inFlight = null;
+            metrics.podWorkerDone(type == WorkType.TERMINATED ? "terminated"
+                    : work.updateType().name().toLowerCase(java.util.Locale.ROOT), System.nanoTime() - unit.startedNanos);
             if (failure != null && closed) {
                 log.debug("Sync of pod {} ({}) ended by shutdown: {}", status.fullName, status.uid, failure.toString());
                 status.running = false;
@@ -595,6 +609,7 @@ public final class PodWorkers<P> implements AutoCloseable {
     private static final class InFlight {
         final WorkType type;
         final SyncContext context;
+        final long startedNanos = System.nanoTime();
         boolean returned;
 
         InFlight(WorkType type, SyncContext context) {

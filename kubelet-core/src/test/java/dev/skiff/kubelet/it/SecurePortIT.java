@@ -203,6 +203,22 @@ class SecurePortIT extends KubeletItSupport {
         assertNotEquals(200, dotdot.statusCode(), dotdot.body());
         assertFalse(dotdot.body().contains("root:"), dotdot.body());
 
+        // metrics: the text format by default, OpenMetrics when asked, on both ports
+        HttpResponse<String> metrics = get(byToken, ADMIN_TOKEN, "/metrics");
+        assertStatus(200, metrics);
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                metrics.headers().toString());
+        assertTrue(metrics.body().contains("# TYPE kubelet_running_pods gauge"), metrics.body());
+        assertTrue(metrics.body().contains("kubelet_started_pods_total"), metrics.body());
+        HttpResponse<String> openMetrics = byCert.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+                        + kubelet.securePort() + "/metrics/probes"))
+                .header("Accept", "application/openmetrics-text; version=1.0.0").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertStatus(200, openMetrics);
+        assertTrue(openMetrics.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"),
+                openMetrics.headers().toString());
+        assertTrue(openMetrics.body().endsWith("# EOF\n"), openMetrics.body());
+        assertStatus(200, readOnly("GET", "/metrics"));
+
         // the read-only port serves the default handlers only, GET and HEAD only
         assertStatus(200, readOnly("GET", "/pods"));
         assertStatus(404, readOnly("GET", "/runningpods/"));

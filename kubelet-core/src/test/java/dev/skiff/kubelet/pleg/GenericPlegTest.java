@@ -2,6 +2,8 @@ package dev.skiff.kubelet.pleg;
 
 import dev.skiff.cri.v1.ContainerState;
 import dev.skiff.cri.v1.PodSandboxState;
+import dev.skiff.kubelet.metrics.KubeletMetrics;
+import dev.skiff.kubelet.metrics.MetricsExposition;
 import dev.skiff.kubelet.worker.FakeClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,22 @@ class GenericPlegTest {
 
     private static PodLifecycleEvent ev(String uid, PodLifecycleEventType type, String id) {
         return new PodLifecycleEvent(uid, type, id);
+    }
+
+    @Test
+    void everyRelistIsTimedAndTheIntervalRunsFromTheLastSuccessfulOne() throws Exception {
+        KubeletMetrics metrics = new KubeletMetrics();
+        GenericPleg timed = new GenericPleg(rt.service(), Duration.ofSeconds(1), 1000, Duration.ofMinutes(3), clock,
+                metrics);
+        assertTrue(timed.relist());
+        assertTrue(timed.relist());
+        rt.down = true;
+        assertFalse(timed.relist());
+        var out = new java.io.ByteArrayOutputStream();
+        MetricsExposition.write(metrics.registry(), null, out);
+        String t = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(t.contains("\nkubelet_pleg_relist_duration_seconds_count 3\n"), "failed relists are timed too\n" + t);
+        assertTrue(t.contains("\nkubelet_pleg_relist_interval_seconds_count 2\n"), "none before the first\n" + t);
     }
 
     @Test

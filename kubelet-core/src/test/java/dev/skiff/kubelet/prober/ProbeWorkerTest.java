@@ -1,5 +1,7 @@
 package dev.skiff.kubelet.prober;
 
+import dev.skiff.kubelet.metrics.MetricsExposition;
+import dev.skiff.kubelet.metrics.ProberMetrics;
 import dev.skiff.kubelet.prober.results.ProbeResult;
 import dev.skiff.kubelet.prober.results.ResultUpdate;
 import dev.skiff.kubelet.prober.results.ResultsManager;
@@ -34,7 +36,42 @@ class ProbeWorkerTest {
                                         boolean passed) {
         ProbeWorker.Step step = w.decide(now, s);
         ProbeWorker.Run run = assertInstanceOf(ProbeWorker.Run.class, step);
-        return w.record(run.containerId(), passed, passed ? "ok" : "HTTP probe failed with statuscode: 500");
+        return w.record(run.containerId(), passed, passed ? "ok" : "HTTP probe failed with statuscode: 500", 0);
+    }
+
+    private static String text(ProberMetrics metrics) throws Exception {
+        var out = new java.io.ByteArrayOutputStream();
+        MetricsExposition.write(metrics.registry(), null, out);
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everyProbeIsCountedAndTheSeriesGoWithTheWorker() throws Exception {
+        Pod pod = ProbePods.pod("Always", """
+                readinessProbe:
+                  httpGet: {port: http}
+                  successThreshold: 2
+                """);
+        ProberMetrics metrics = new ProberMetrics();
+        ProbeWorker w = new ProbeWorker(pod, pod.getSpec().getContainers().get(0), ProbeType.READINESS, results, metrics);
+        var s = ProbePods.running("c1", T0, true);
+        ProbeWorker.Run run = assertInstanceOf(ProbeWorker.Run.class, w.decide(T0.plusSeconds(1), s));
+        w.record(run.containerId(), true, "ok", 2_000_000); // below the success threshold: counted all the same
+        run = assertInstanceOf(ProbeWorker.Run.class, w.decide(T0.plusSeconds(2), s));
+        w.record(run.containerId(), false, "HTTP probe failed with statuscode: 500", 1);
+        String labels = "container=\"" + pod.getSpec().getContainers().get(0).getName() + "\",namespace=\""
+                + pod.getMetadata().getNamespace() + "\",pod=\"" + pod.getMetadata().getName() + "\",pod_uid=\""
+                + pod.getMetadata().getUid() + "\",probe_type=\"Readiness\"";
+        String t = text(metrics);
+        assertTrue(t.contains("prober_probe_total{" + labels + ",result=\"successful\"} 1.0\n"), t);
+        assertTrue(t.contains("prober_probe_total{" + labels + ",result=\"failed\"} 1.0\n"), t);
+
+        run = assertInstanceOf(ProbeWorker.Run.class, w.decide(T0.plusSeconds(3), s));
+        w.stop();
+        w.record(run.containerId(), true, "ok", 1); // a probe in flight when the worker stopped
+        t = text(metrics);
+        assertFalse(t.contains("pod_uid=\"" + pod.getMetadata().getUid() + "\""), t);
+        assertFalse(t.contains("prober_probe_duration_seconds_count{"), t);
     }
 
     @Test
@@ -130,7 +167,7 @@ class ProbeWorkerTest {
         assertInstanceOf(ProbeWorker.Wait.class, liveness.decide(T0.plusSeconds(1), notStarted),
                 "liveness waits for the start");
         assertInstanceOf(ProbeWorker.Run.class, startup.decide(T0.plusSeconds(1), notStarted));
-        startup.record("c1", true, "");
+        startup.record("c1", true, "", 0);
         assertEquals(Optional.of(ProbeResult.SUCCESS), results.get("c1"));
         var started = ProbePods.running("c1", T0, true);
         assertInstanceOf(ProbeWorker.Wait.class, startup.decide(T0.plusSeconds(2), started),
@@ -173,7 +210,7 @@ class ProbeWorkerTest {
         ProbeWorker w = worker(pod, ProbeType.READINESS);
         assertInstanceOf(ProbeWorker.Run.class, w.decide(T0, ProbePods.running("c1", T0, true)));
         w.decide(T0.plusSeconds(1), ProbePods.running("c2", T0, true));
-        assertEquals(Optional.empty(), w.record("c1", true, ""));
+        assertEquals(Optional.empty(), w.record("c1", true, "", 0));
         assertEquals(Optional.empty(), results.get("c1"));
         assertEquals(Optional.of(ProbeResult.FAILURE), results.get("c2"));
     }

@@ -1,5 +1,7 @@
 package dev.skiff.kubelet.worker;
 
+import dev.skiff.kubelet.metrics.KubeletMetrics;
+import dev.skiff.kubelet.metrics.MetricsExposition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -154,6 +156,24 @@ class PodWorkersTest {
 
     private void awaitCalls(int n) throws InterruptedException {
         await(n + " calls, have " + syncer.calls(), () -> syncer.calls().size() >= n);
+    }
+
+    @Test
+    void everyUnitIsTimedByItsUpdateType() throws Exception {
+        workers.close(Duration.ofSeconds(5));
+        KubeletMetrics metrics = new KubeletMetrics();
+        workers = new PodWorkers<>(syncer, 4, Duration.ofMillis(200), Clock.systemUTC(), metrics);
+        send("a", UpdateType.CREATE, "1");
+        awaitCalls(1);
+        send("a", UpdateType.KILL, "1");
+        workers.whenFinished("a").get(10, TimeUnit.SECONDS);
+        var out = new java.io.ByteArrayOutputStream();
+        MetricsExposition.write(metrics.registry(), null, out);
+        String t = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        for (String type : List.of("create", "kill", "terminated")) {
+            assertTrue(t.contains("kubelet_pod_worker_duration_seconds_count{operation_type=\"" + type + "\"} 1\n"),
+                    type + "\n" + t);
+        }
     }
 
     @Test

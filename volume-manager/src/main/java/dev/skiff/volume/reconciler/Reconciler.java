@@ -2,6 +2,7 @@ package dev.skiff.volume.reconciler;
 
 import dev.skiff.volume.PodStateProvider;
 import dev.skiff.volume.VolumeException;
+import dev.skiff.volume.VolumeOperationListener;
 import dev.skiff.volume.VolumePaths;
 import dev.skiff.volume.cache.ActualStateOfWorld;
 import dev.skiff.volume.cache.ActualStateOfWorld.Mounted;
@@ -51,6 +52,7 @@ public final class Reconciler {
     private final VolumeErrors errors;
     private final LongSupplier nanoTime;
     private volatile Consumer<String> recovered = uid -> { };
+    private volatile VolumeOperationListener operations = VolumeOperationListener.NONE;
     /** uid → when to look at the pod again (a retry or a recheck); only the reconciler thread touches it. */
     private final Map<String, Long> due = new HashMap<>();
     /** uid → namespace/name of the pods it set volumes up for, so teardown logs name a pod that is gone. */
@@ -72,6 +74,11 @@ public final class Reconciler {
     /** Told the pod uid when a volume that had failed is set up at last (so the pod can be synced at once). */
     public void onRecovered(Consumer<String> listener) {
         this.recovered = listener;
+    }
+
+    /** Told of every mount and unmount the reconciler runs, with its plugin, outcome and duration. */
+    public void onOperation(VolumeOperationListener listener) {
+        this.operations = listener;
     }
 
     /** One pass over the pods that changed or came due. Returns the number of pods looked at. */
@@ -194,10 +201,15 @@ public final class Reconciler {
         String uid = v.spec().podUid();
         VolumePlugin plugin = v.plugin();
         VolumeSpec spec;
+        long started = nanoTime.getAsLong();
         try {
             spec = plugin.resolve(v.spec());
             plugin.setUp(spec);
+            operations.operationCompleted(plugin.name(), VolumeOperationListener.VOLUME_MOUNT, true,
+                    nanoTime.getAsLong() - started);
         } catch (VolumeException | RuntimeException e) {
+            operations.operationCompleted(plugin.name(), VolumeOperationListener.VOLUME_MOUNT, false,
+                    nanoTime.getAsLong() - started);
             String operation = e instanceof VolumeException ve ? ve.operation().orElse("MountVolume.SetUp failed")
                     : "MountVolume.SetUp failed";
             String msg = operation + " for volume \"" + v.name() + "\" : " + message(e);
@@ -231,6 +243,7 @@ public final class Reconciler {
         String uid = m.podUid();
         String podRef = podRefs.getOrDefault(uid, "(from an earlier run)");
         Optional<VolumePlugin> plugin = plugins.byName(m.pluginName());
+        long started = nanoTime.getAsLong();
         try {
             if (podGone) {
                 // a volume found on disk may be named after its PV: its subPath binds are under the pod's volume
@@ -243,7 +256,11 @@ public final class Reconciler {
                 throw new VolumeException("no plugin " + m.pluginName() + " to tear it down");
             }
             plugin.get().tearDown(m.dir());
+            operations.operationCompleted(m.pluginName(), VolumeOperationListener.VOLUME_UNMOUNT, true,
+                    nanoTime.getAsLong() - started);
         } catch (VolumeException | RuntimeException e) {
+            operations.operationCompleted(m.pluginName(), VolumeOperationListener.VOLUME_UNMOUNT, false,
+                    nanoTime.getAsLong() - started);
             String msg = "UnmountVolume.TearDown failed for volume \"" + m.volumeName() + "\" : " + message(e);
             long retryAt = errors.fail(uid, m.volumeName(), msg, now);
             later(uid, retryAt);

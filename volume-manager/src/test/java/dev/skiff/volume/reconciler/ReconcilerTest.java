@@ -123,6 +123,25 @@ class ReconcilerTest {
     }
 
     @Test
+    void everyMountAndUnmountIsToldWithItsPluginOutcomeAndDuration() {
+        List<String> told = new java.util.ArrayList<>();
+        reconciler.onOperation((plugin, operation, ok, nanos) -> told.add(plugin + " " + operation + " " + ok
+                + (nanos >= 0 ? "" : " negative")));
+        dirs.failing.put("scratch", "disk on fire");
+        add("u1", List.of("scratch"), List.of());
+        reconciler.reconcile();
+        dirs.failing.clear();
+        now.addAndGet(600_000_000L);
+        reconciler.reconcile();
+        podState.pods.remove("u1");
+        podState.running.remove("u1");
+        populator.populate();
+        reconciler.reconcile();
+        assertEquals(List.of("test/dir volume_mount false", "test/dir volume_mount true", "test/dir volume_unmount true"),
+                told);
+    }
+
+    @Test
     void terminatingPodGetsNoNewVolumes() {
         Pod pod = FakePodState.pod("u1", List.of("scratch"), List.of());
         podState.pods.put("u1", pod);

@@ -14,6 +14,7 @@ import dev.skiff.kubelet.kuberuntime.actions.ImagePuller;
 import dev.skiff.kubelet.kuberuntime.actions.PodActions.ContainerToStart;
 import dev.skiff.kubelet.kuberuntime.actions.PodActionsCalculator;
 import dev.skiff.kubelet.lifecycle.HookRunner;
+import dev.skiff.kubelet.metrics.KubeletMetrics;
 import dev.skiff.kubelet.status.ContainerWaiting;
 import dev.skiff.kubelet.worker.SyncContext;
 import dev.skiff.kubelet.worker.CrashLoopBackOff;
@@ -59,16 +60,19 @@ public final class ContainerStarter {
     private final Executor pulls;
     private final HookRunner hooks;
     private final PodKiller killer;
+    private final KubeletMetrics metrics;
 
     /**
      * @param volumes pod uid → its set-up volumes by name (the volume manager's mountedVolumes)
      * @param pulls   where image checks and pulls wait (a pull may take minutes; serialized pulls wait in line)
      * @param hooks   runs postStart hooks
      * @param killer  kills a container whose postStart hook failed
+     * @param metrics counts kubelet_started_containers_total and kubelet_started_containers_errors_total
      */
     public ContainerStarter(CriRuntime cri, ImagePuller images, ContainerConfigFactory configs, CrashLoopBackOff backoff,
                             Function<String, Map<String, MountedVolume>> volumes, Clock clock, EventRecorder events,
-                            Executor pulls, HookRunner hooks, PodKiller killer) {
+                            Executor pulls, HookRunner hooks, PodKiller killer, KubeletMetrics metrics) {
+        this.metrics = metrics;
         this.events = events;
         this.cri = cri;
         this.images = images;
@@ -100,6 +104,7 @@ public final class ContainerStarter {
     public CompletableFuture<Started> start(Pod pod, ContainerToStart c, SandboxContext sandbox, SyncContext ctx) {
         Container spec = c.init() ? pod.getSpec().getInitContainers().get(c.index())
                 : pod.getSpec().getContainers().get(c.index());
+        metrics.startingContainer(c.init()); // upstream counts the attempt, before the image
         CompletableFuture<EnsureResult> image;
         try {
             image = CompletableFuture.supplyAsync(() -> images.ensure(pod, spec, cri.images()), pulls);
@@ -108,6 +113,7 @@ public final class ContainerStarter {
         }
         return ctx.thenCompose(image, ensured -> {
             Started started = createAndStart(pod, c, spec, sandbox, ensured);
+            started.waiting().ifPresent(w -> metrics.containerStartFailed(c.init(), w.reason()));
             if (started.waiting().isPresent() || started.containerId().isEmpty() || spec.getLifecycle() == null
                     || spec.getLifecycle().getPostStart() == null) {
                 return CompletableFuture.completedFuture(started);
@@ -174,6 +180,7 @@ public final class ContainerStarter {
                 return CompletableFuture.completedFuture(new Started(Optional.of(id), Optional.empty(), true));
             }
             String podRef = PodRef.of(pod);
+            metrics.containerStartFailed(c.init(), POST_START_HOOK_ERROR);
             log.warn("pod {} container {} ({}): postStart hook failed: {}", podRef, spec.getName(), Ids.shortId(id),
                     failed.get());
             // upstream keeps the hook's message out of the event: it may carry secrets

@@ -10,6 +10,7 @@ import dev.skiff.kubelet.kuberuntime.CreateConfigException;
 import dev.skiff.kubelet.kuberuntime.NodeFacts;
 import dev.skiff.kubelet.kuberuntime.SandboxConfigFactory;
 import dev.skiff.kubelet.kuberuntime.actions.ImagePuller;
+import dev.skiff.kubelet.metrics.KubeletMetrics;
 import dev.skiff.kubelet.status.CriPodView;
 import dev.skiff.volume.plugin.VolumeDirs;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -28,15 +29,28 @@ public final class SandboxStarter {
     private final RuntimeService runtime;
     private final SandboxConfigFactory configs;
     private final NodeFacts node;
+    private final KubeletMetrics metrics;
 
-    public SandboxStarter(RuntimeService runtime, SandboxConfigFactory configs, NodeFacts node) {
+    /** @param metrics counts kubelet_started_pods_total and kubelet_started_pods_errors_total */
+    public SandboxStarter(RuntimeService runtime, SandboxConfigFactory configs, NodeFacts node, KubeletMetrics metrics) {
         this.runtime = runtime;
         this.configs = configs;
         this.node = node;
+        this.metrics = metrics;
     }
 
     /** Creates the pod's directories and a new sandbox with this attempt number. */
     public SandboxContext create(Pod pod, int attempt, String reason) throws SandboxException {
+        metrics.startingPod();
+        try {
+            return createCounted(pod, attempt, reason);
+        } catch (SandboxException e) {
+            metrics.podStartFailed();
+            throw e;
+        }
+    }
+
+    private SandboxContext createCounted(Pod pod, int attempt, String reason) throws SandboxException {
         String podRef = PodRef.of(pod);
         PodSandboxConfig config = config(pod, attempt);
         try {

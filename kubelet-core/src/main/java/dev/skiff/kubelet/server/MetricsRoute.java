@@ -1,0 +1,26 @@
+package dev.skiff.kubelet.server;
+
+import dev.skiff.kubelet.metrics.MetricsExposition;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.ByteArrayOutputStream;
+import java.util.function.Supplier;
+
+/**
+ * A Prometheus scrape endpoint ({@code /metrics}, {@code /metrics/probes}, {@code /metrics/cadvisor}, …): the registry
+ * collected at request time, in the text format the Accept header asks for, sent with a Content-Length.
+ */
+public final class MetricsRoute {
+    private MetricsRoute() {
+    }
+
+    /** A default route (both ports, as upstream) at {@code path} serving {@code registry}. */
+    public static Route of(String path, Supplier<PrometheusRegistry> registry) {
+        return Route.get(path, Route.Kind.DEFAULT, (req, res) -> {
+            MetricsExposition.Format format = MetricsExposition.negotiate(req.header("Accept").orElse(null));
+            ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
+            format.write(registry.get(), body);
+            res.send(200, format.contentType(), body.toByteArray());
+        });
+    }
+}
