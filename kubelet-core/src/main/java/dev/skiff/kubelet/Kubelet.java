@@ -39,6 +39,7 @@ import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.source.FileSource;
 import dev.skiff.kubelet.source.ObjectStore;
 import dev.skiff.kubelet.source.PodConfig;
+import dev.skiff.kubelet.stats.KubeletStats;
 import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
 import dev.skiff.kubelet.events.EventObjects;
@@ -94,6 +95,7 @@ public final class Kubelet implements AutoCloseable {
 
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final List<KubeletServer> servers = new ArrayList<>();
+    private volatile KubeletStats stats;
     private final KubeletSettings settings;
     private final Consumer<String> statusReport;
     private final RuntimeConnector connector;
@@ -258,6 +260,9 @@ public final class Kubelet implements AutoCloseable {
                 c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock));
         logs.start();
 
+        stats = closeLater(KubeletStats.start(s.nodeName(), cri, rootDir, node.podLogsDir(), machine.memoryBytes(),
+                pods::admitted));
+
         GenericPleg relister = closeLater(new GenericPleg(cri.runtime()));
         relister.start();
         pleg = relister;
@@ -419,6 +424,11 @@ public final class Kubelet implements AutoCloseable {
     }
 
     /** The bound address of the read-only server, when it runs. */
+    /** The stats parts (Summary API, cAdvisor and resource metrics, volume stats); empty until the runtime answered. */
+    public Optional<KubeletStats> stats() {
+        return Optional.ofNullable(stats);
+    }
+
     public Optional<InetSocketAddress> readOnlyAddress() {
         return readOnly == null ? Optional.empty() : Optional.of(readOnly.address());
     }

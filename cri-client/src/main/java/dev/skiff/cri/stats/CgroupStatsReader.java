@@ -115,7 +115,7 @@ public final class CgroupStatsReader {
     }
 
     /** Average cores used between two samples of one cgroup, in nanocores (upstream's usageNanoCores). */
-    static OptionalLong nanoCores(ContainerSample before, CgroupSample now) {
+    public static OptionalLong nanoCores(ContainerSample before, CgroupSample now) {
         if (before == null) {
             return OptionalLong.empty();
         }
