@@ -31,7 +31,6 @@ final class DockerStats implements AutoCloseable {
     private final SandboxService sandboxes;
     private final CgroupStatsReader reader;
     private final WritableLayers layers;
-    private volatile String dockerRoot;
 
     DockerStats(DockerClient docker, ContainerService containers, SandboxService sandboxes, CgroupStatsReader reader) {
         this.docker = docker;
@@ -206,17 +205,7 @@ final class DockerStats implements AutoCloseable {
 
     /** Docker's root directory, the mountpoint ImageFsInfo reports: writable layers live on it too. */
     private String dockerRoot() {
-        String root = dockerRoot;
-        if (root == null) {
-            try {
-                root = docker.infoCmd().exec().getDockerRootDir();
-            } catch (RuntimeException e) {
-                root = null;
-            }
-            root = root == null || root.isEmpty() ? "/var/lib/docker" : root;
-            dockerRoot = root;
-        }
-        return root;
+        return layers.storage().root().toString();
     }
 
     void forget(String containerId) {

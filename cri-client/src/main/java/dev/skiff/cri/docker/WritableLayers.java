@@ -1,7 +1,6 @@
 package dev.skiff.cri.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.skiff.cri.stats.DiskUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,26 +79,56 @@ final class WritableLayers implements AutoCloseable {
         }
     }
 
-    private Optional<Path> upperDir(String id) {
+    /**
+     * Where Docker keeps the container's upper directory, found as cAdvisor's docker handler finds it: the layer
+     * store names the container's mount ({@code image/<driver>/layerdb/mounts/<id>/mount-id}), whose
+     * {@code <driver>/<mount-id>/diff} is the writable layer (inspect's GraphDriver data is not modelled by
+     * docker-java).
+     */
+    private Optional<Path> upperDir(String id) throws java.io.IOException {
         Path known = upperDirs.get(id);
         if (known != null) {
             return Optional.of(known);
         }
-        InspectContainerResponse r;
-        try {
-            r = docker.inspectContainerCmd(id).exec();
-        } catch (RuntimeException e) {
+        Storage storage = storage();
+        if (!storage.driver().equals("overlay2") && !storage.driver().equals("overlay")) {
             return Optional.empty();
         }
-        // docker-java models devicemapper's fields only; overlay2's UpperDir is among the raw values
-        Map<String, Object> data = r.getGraphDriver() == null || r.getGraphDriver().getData() == null
-                ? null : r.getGraphDriver().getData().getRawValues();
-        String dir = data == null || data.get("UpperDir") == null ? null : String.valueOf(data.get("UpperDir"));
-        if (dir == null || dir.isEmpty()) {
+        Path mountId = storage.root().resolve("image").resolve(storage.driver()).resolve("layerdb/mounts").resolve(id).resolve("mount-id");
+        if (!Files.exists(mountId)) {
             return Optional.empty();
         }
-        upperDirs.put(id, Path.of(dir));
-        return Optional.of(Path.of(dir));
+        String mount = Files.readString(mountId).trim();
+        if (!mount.matches("[0-9a-f]{64}(-init)?")) {
+            return Optional.empty();
+        }
+        Path upper = storage.root().resolve(storage.driver()).resolve(mount).resolve("diff");
+        upperDirs.put(id, upper);
+        return Optional.of(upper);
+    }
+
+    /** Docker's root directory and storage driver. */
+    record Storage(Path root, String driver) {}
+
+    private volatile Storage storage;
+
+    Storage storage() {
+        Storage s = storage;
+        if (s == null) {
+            String root = null, driver = null;
+            try {
+                var info = docker.infoCmd().exec();
+                root = info.getDockerRootDir();
+                driver = info.getDriver();
+            } catch (RuntimeException e) {
+                log.debug("docker info: {}", e.toString());
+            }
+            s = new Storage(Path.of(root == null || root.isEmpty() ? "/var/lib/docker" : root), driver == null ? "" : driver);
+            if (driver != null) {
+                storage = s;
+            }
+        }
+        return s;
     }
 
     @Override
