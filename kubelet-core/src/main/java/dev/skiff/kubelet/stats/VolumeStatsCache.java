@@ -64,7 +64,12 @@ public final class VolumeStatsCache implements AutoCloseable {
         if (known == null && pending.add(uid)) {
             thread.execute(() -> {
                 try {
-                    find(uid).ifPresent(this::measure);
+                    Optional<Pod> pod = find(uid);
+                    if (pod.isPresent()) {
+                        measure(pod.get());
+                    } else {
+                        byPod.putIfAbsent(uid, List.of()); // a runtime pod the kubelet has no spec for: no volumes it knows
+                    }
                 } finally {
                     pending.remove(uid);
                 }
