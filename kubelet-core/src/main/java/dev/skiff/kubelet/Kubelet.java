@@ -49,9 +49,11 @@ import dev.skiff.kubelet.server.SecurePort;
 import dev.skiff.kubelet.server.StallChecks;
 import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.server.MetricsRoute;
+import dev.skiff.kubelet.server.SummaryRoute;
 import dev.skiff.kubelet.source.FileSource;
 import dev.skiff.kubelet.source.ObjectStore;
 import dev.skiff.kubelet.source.PodConfig;
+import dev.skiff.kubelet.stats.KubeletStats;
 import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
 import dev.skiff.kubelet.events.EventObjects;
@@ -108,6 +110,7 @@ public final class Kubelet implements AutoCloseable {
 
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final List<KubeletServer> servers = new ArrayList<>();
+    private volatile KubeletStats stats;
     private final KubeletSettings settings;
     private final Consumer<String> statusReport;
     private final RuntimeConnector connector;
@@ -116,6 +119,9 @@ public final class Kubelet implements AutoCloseable {
     private final EventStore events = new EventStore(clock);
     private final KubeletMetrics metrics;
     private final ProberMetrics probeMetrics = new ProberMetrics();
+    /** /metrics/cadvisor and /metrics/resource: empty until the runtime answered and the stats parts started. */
+    private final PrometheusRegistry cadvisorRegistry = new PrometheusRegistry();
+    private final PrometheusRegistry resourceRegistry = new PrometheusRegistry();
     private volatile KubeletServer readOnly;
     private volatile KubeletServer secure;
     private volatile HttpThreads httpThreads;
@@ -285,6 +291,13 @@ public final class Kubelet implements AutoCloseable {
                 c.containerLogMaxFiles(), ContainerLogManager.DEFAULT_MONITORING_PERIOD, clock));
         logs.start();
 
+        KubeletStats started = closeLater(KubeletStats.start(s.nodeName(), cri, rootDir, node.podLogsDir(),
+                machine.memoryBytes(), pods::admitted));
+        cadvisorRegistry.register(started.cadvisor());
+        resourceRegistry.register(started.resource());
+        metrics.registry().register(started.volumeMetrics());
+        stats = started;
+
         GenericPleg relister = closeLater(new GenericPleg(cri.runtime(), metrics));
         relister.start();
         pleg = relister;
@@ -370,6 +383,9 @@ public final class Kubelet implements AutoCloseable {
         readOnlyLists(claims).forEach((path, e) -> routes.add(Route.json(path, Route.Kind.DEFAULT, e)));
         routes.add(MetricsRoute.of("/metrics", this::metricsRegistry));
         routes.add(MetricsRoute.of("/metrics/probes", this::probesRegistry));
+        routes.add(MetricsRoute.of("/metrics/cadvisor", () -> cadvisorRegistry));
+        routes.add(MetricsRoute.of("/metrics/resource", () -> resourceRegistry));
+        routes.add(SummaryRoute.of(() -> Optional.ofNullable(stats).map(KubeletStats::summary)));
         routes.addAll(debuggingRoutes(c));
         HttpThreads threads = new HttpThreads();
         httpThreads = threads;
@@ -497,6 +513,11 @@ public final class Kubelet implements AutoCloseable {
     /** {@code /metrics/probes}: prober_probe_total and prober_probe_duration_seconds. */
     public PrometheusRegistry probesRegistry() {
         return probeMetrics.registry();
+    }
+
+    /** The stats parts (Summary API, cAdvisor and resource metrics, volume stats); empty until the runtime answered. */
+    public Optional<KubeletStats> stats() {
+        return Optional.ofNullable(stats);
     }
 
     /** The bound address of the read-only server, when it runs. */

@@ -1,7 +1,7 @@
 package dev.skiff.bench;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.skiff.cri.docker.CgroupStats;
+import dev.skiff.cri.stats.CgroupStatsReader;
 import dev.skiff.cri.docker.ContainerLogs;
 import dev.skiff.cri.docker.DockerRuntimeService;
 import dev.skiff.cri.docker.ExecSyncRunner;
@@ -136,7 +136,7 @@ public final class NodeLoadBench {
         run.awaitRunning(http, namespace, PODS + EXTRA, BATCH_TIMEOUT);
         ContainerLogs logs = new ContainerLogs(docker);
         DockerRuntimeService cri = new DockerRuntimeService(docker, new PauseImage(docker, null), logs,
-                new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
+                new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         List<Duration> samples = new ArrayList<>();
         int sandboxes = 0;
         int containers = 0;

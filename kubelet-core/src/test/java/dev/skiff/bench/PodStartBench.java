@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.HostConfig;
-import dev.skiff.cri.docker.CgroupStats;
+import dev.skiff.cri.stats.CgroupStatsReader;
 import dev.skiff.cri.docker.ContainerLogs;
 import dev.skiff.cri.docker.DockerRuntimeService;
 import dev.skiff.cri.docker.ExecSyncRunner;
@@ -157,7 +157,7 @@ public final class PodStartBench {
         // The CRI list calls PLEG makes every second, timed in-process against the same Docker (read-only).
         ContainerLogs logs = new ContainerLogs(docker);
         DockerRuntimeService cri = new DockerRuntimeService(docker, new PauseImage(docker, null), logs,
-                new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
+                new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         try {
             for (int i = 0; i < WARMUP + PODS; i++) {
                 String name = "bench-" + i;

@@ -5,6 +5,7 @@ import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.ImageService;
 import dev.skiff.cri.RuntimeService;
+import dev.skiff.cri.stats.CgroupStatsReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,7 @@ public final class DockerCriRuntime implements CriRuntime {
         this.docker = docker;
         this.logs = new ContainerLogs(docker);
         this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
-                logs, new ExecSyncRunner(docker), new CgroupStats(Path.of("/sys/fs/cgroup")));
+                logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         this.images = new DockerImageService(docker);
     }
 
@@ -65,6 +66,7 @@ public final class DockerCriRuntime implements CriRuntime {
 
     @Override
     public void close() {
+        runtime.close();
         logs.close();
         closeQuietly(docker);
     }

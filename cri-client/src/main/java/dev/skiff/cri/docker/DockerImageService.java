@@ -8,11 +8,9 @@ import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AuthConfig;
-import com.sun.jna.Library;
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.ImageService;
+import dev.skiff.cri.stats.Statfs;
 import dev.skiff.cri.v1.*;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,8 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -155,7 +151,12 @@ public final class DockerImageService implements ImageService {
         if (rootDir == null || rootDir.isEmpty()) {
             rootDir = "/var/lib/docker";
         }
-        FsUsage usage = FsUsage.of(Path.of(rootDir));
+        Statfs usage;
+        try {
+            usage = Statfs.of(Path.of(rootDir));
+        } catch (IOException e) {
+            throw CriErrors.internal(e, "ImageFsInfo: cannot stat filesystem of %s: %s", rootDir, e.getMessage());
+        }
         Instant now = Instant.now();
         FilesystemUsage fs = FilesystemUsage.newBuilder()
                 .setTimestamp(now.getEpochSecond() * 1_000_000_000L + now.getNano())
@@ -271,42 +272,6 @@ public final class DockerImageService implements ImageService {
 
         String canonical() {
             return tagOrDigest.contains(":") ? repository + "@" + tagOrDigest : repository + ":" + tagOrDigest;
-        }
-    }
-
-    /** Used bytes and inodes of the filesystem holding a directory (statvfs; FileStore when native access fails). */
-    record FsUsage(long usedBytes, long inodesUsed) {
-        private interface LibC extends Library {
-            int statvfs(String path, Memory buf);
-        }
-
-        private static volatile LibC libc;
-
-        static FsUsage of(Path dir) {
-            try {
-                if (libc == null) {
-                    libc = Native.load("c", LibC.class);
-                }
-                // struct statvfs on 64-bit Linux: unsigned longs f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, ...
-                Memory buf = new Memory(256);
-                buf.clear();
-                if (libc.statvfs(dir.toString(), buf) == 0) {
-                    long frsize = buf.getLong(8);
-                    long blocks = buf.getLong(16);
-                    long bfree = buf.getLong(24);
-                    long files = buf.getLong(40);
-                    long ffree = buf.getLong(48);
-                    return new FsUsage(Math.max(0, (blocks - bfree) * frsize), Math.max(0, files - ffree));
-                }
-            } catch (LinkageError | RuntimeException e) {
-                log.debug("statvfs of {} unavailable: {}", dir, e.toString());
-            }
-            try {
-                FileStore store = Files.getFileStore(dir);
-                return new FsUsage(Math.max(0, store.getTotalSpace() - store.getUnallocatedSpace()), 0);
-            } catch (IOException e) {
-                throw CriErrors.internal(e, "ImageFsInfo: cannot stat filesystem of %s: %s", dir, e.getMessage());
-            }
         }
     }
 }

@@ -1,11 +1,11 @@
 package dev.skiff.cri.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Info;
 import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.RuntimeService;
+import dev.skiff.cri.stats.CgroupStatsReader;
 import dev.skiff.cri.v1.*;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -15,12 +15,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** CRI v1 RuntimeService on Docker Engine: sandboxes and containers, plus logs, exec and stats helpers. */
+/** CRI v1 RuntimeService on Docker Engine: sandboxes and containers, plus logs, exec and stats (from the cgroup reader). */
 public final class DockerRuntimeService implements RuntimeService {
     private static final Logger log = LoggerFactory.getLogger(DockerRuntimeService.class);
     static final String RUNTIME_NAME = "docker";
@@ -32,16 +30,16 @@ public final class DockerRuntimeService implements RuntimeService {
     private final ContainerService containers;
     private final ContainerLogs logs;
     private final ExecSyncRunner exec;
-    private final CgroupStats cgroups;
+    private final DockerStats stats;
 
-    public DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStats cgroups) {
+    public DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStatsReader cgroups) {
         this.docker = docker;
         OomScoreAdj oom = OomScoreAdj.fromProc();
         this.logs = logs;
         this.exec = exec;
-        this.cgroups = cgroups;
         this.sandboxes = new SandboxService(docker, pause, oom, logs::forget);
         this.containers = new ContainerService(docker, sandboxes, oom);
+        this.stats = new DockerStats(docker, containers, sandboxes, cgroups);
     }
 
     /** After a shim restart: copy logs again for every running pod container that has a log path. */
@@ -133,6 +131,7 @@ public final class DockerRuntimeService implements RuntimeService {
     public RemoveContainerResponse removeContainer(RemoveContainerRequest request) {
         Optional<String> removed = containers.remove(request.getContainerId());
         logs.forget(removed.orElse(request.getContainerId()));
+        stats.forget(removed.orElse(request.getContainerId()));
         return RemoveContainerResponse.getDefaultInstance();
     }
 
@@ -181,120 +180,22 @@ public final class DockerRuntimeService implements RuntimeService {
 
     @Override
     public ContainerStatsResponse containerStats(ContainerStatsRequest request) {
-        InspectContainerResponse r = containers.inspectContainer(request.getContainerId());
-        return ContainerStatsResponse.newBuilder().setStats(stats(r)).build();
+        return ContainerStatsResponse.newBuilder().setStats(stats.containerStats(request.getContainerId())).build();
     }
 
     @Override
     public ListContainerStatsResponse listContainerStats(ListContainerStatsRequest request) {
-        ContainerStatsFilter f = request.getFilter();
-        ListContainerStatsResponse.Builder out = ListContainerStatsResponse.newBuilder();
-        for (Container c : containers.listDocker(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())) {
-            if (!"running".equals(c.getState())) {
-                continue;
-            }
-            inspectQuietly(c.getId()).ifPresent(r -> out.addStats(stats(r)));
-        }
-        return out.build();
-    }
-
-    private Optional<InspectContainerResponse> inspectQuietly(String id) {
-        try {
-            return Optional.of(docker.inspectContainerCmd(id).exec());
-        } catch (RuntimeException e) {
-            return Optional.empty(); // gone meanwhile
-        }
-    }
-
-    private ContainerStats stats(InspectContainerResponse r) {
-        Map<String, String> labels = r.getConfig().getLabels();
-        ContainerStats.Builder b = ContainerStats.newBuilder().setAttributes(ContainerAttributes.newBuilder()
-                .setId(r.getId())
-                .setMetadata(ContainerService.containerMetadata(r.getName(), labels))
-                .putAllLabels(KubeLabels.criLabels(labels))
-                .putAllAnnotations(KubeLabels.criAnnotations(labels)));
-        usage(r).ifPresent(u -> b.setCpu(cpu(u)).setMemory(memory(u)));
-        return b.build();
-    }
-
-    private Optional<CgroupStats.Usage> usage(InspectContainerResponse r) {
-        Long pid = r.getState().getPidLong();
-        if (pid == null || pid <= 0 || !Boolean.TRUE.equals(r.getState().getRunning())) {
-            return Optional.empty();
-        }
-        return cgroups.read(pid.intValue());
-    }
-
-    private static CpuUsage cpu(CgroupStats.Usage u) {
-        return CpuUsage.newBuilder().setTimestamp(u.timestampNanos())
-                .setUsageCoreNanoSeconds(UInt64Value.newBuilder().setValue(u.cpuUsageCoreNanos())).build();
-    }
-
-    private static MemoryUsage memory(CgroupStats.Usage u) {
-        return MemoryUsage.newBuilder().setTimestamp(u.timestampNanos())
-                .setWorkingSetBytes(UInt64Value.newBuilder().setValue(u.memoryWorkingSetBytes()))
-                .setUsageBytes(UInt64Value.newBuilder().setValue(u.memoryUsageBytes()))
-                .setRssBytes(UInt64Value.newBuilder().setValue(u.memoryRssBytes()))
-                .setPageFaults(UInt64Value.newBuilder().setValue(u.pageFaults()))
-                .setMajorPageFaults(UInt64Value.newBuilder().setValue(u.majorPageFaults())).build();
+        return stats.listContainerStats(request.getFilter());
     }
 
     @Override
     public PodSandboxStatsResponse podSandboxStats(PodSandboxStatsRequest request) {
-        InspectContainerResponse sandbox = sandboxes.inspectSandbox(request.getPodSandboxId());
-        return PodSandboxStatsResponse.newBuilder().setStats(podStats(sandbox)).build();
+        return PodSandboxStatsResponse.newBuilder().setStats(stats.podSandboxStats(request.getPodSandboxId())).build();
     }
 
     @Override
     public ListPodSandboxStatsResponse listPodSandboxStats(ListPodSandboxStatsRequest request) {
-        PodSandboxStatsFilter f = request.getFilter();
-        ListPodSandboxResponse pods = sandboxes.list(ListPodSandboxRequest.newBuilder().setFilter(PodSandboxFilter.newBuilder()
-                .setId(f.getId()).putAllLabelSelector(f.getLabelSelectorMap())
-                .setState(PodSandboxStateValue.newBuilder().setState(PodSandboxState.SANDBOX_READY))).build());
-        ListPodSandboxStatsResponse.Builder out = ListPodSandboxStatsResponse.newBuilder();
-        for (PodSandbox pod : pods.getItemsList()) {
-            inspectQuietly(pod.getId()).ifPresent(r -> out.addStats(podStats(r)));
-        }
-        return out.build();
-    }
-
-    /** The pod's usage: its infra container plus every running container of it, summed. */
-    private PodSandboxStats podStats(InspectContainerResponse sandbox) {
-        Map<String, String> labels = sandbox.getConfig().getLabels();
-        List<ContainerStats> members = new ArrayList<>();
-        for (Container c : containers.listDocker("", sandbox.getId(), Map.of())) {
-            if ("running".equals(c.getState())) {
-                inspectQuietly(c.getId()).ifPresent(r -> members.add(stats(r)));
-            }
-        }
-        Optional<CgroupStats.Usage> infra = usage(sandbox);
-        long ts = infra.map(CgroupStats.Usage::timestampNanos).orElse(ContainerService.nowNanos());
-        long cpu = infra.map(CgroupStats.Usage::cpuUsageCoreNanos).orElse(0L);
-        long ws = infra.map(CgroupStats.Usage::memoryWorkingSetBytes).orElse(0L);
-        long usage = infra.map(CgroupStats.Usage::memoryUsageBytes).orElse(0L);
-        long rss = infra.map(CgroupStats.Usage::memoryRssBytes).orElse(0L);
-        long faults = infra.map(CgroupStats.Usage::pageFaults).orElse(0L);
-        long major = infra.map(CgroupStats.Usage::majorPageFaults).orElse(0L);
-        for (ContainerStats s : members) {
-            cpu += s.getCpu().getUsageCoreNanoSeconds().getValue();
-            ws += s.getMemory().getWorkingSetBytes().getValue();
-            usage += s.getMemory().getUsageBytes().getValue();
-            rss += s.getMemory().getRssBytes().getValue();
-            faults += s.getMemory().getPageFaults().getValue();
-            major += s.getMemory().getMajorPageFaults().getValue();
-        }
-        CgroupStats.Usage total = new CgroupStats.Usage(ts, cpu, ws, usage, rss, faults, major);
-        LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder().addAllContainers(members);
-        if (infra.isPresent() || !members.isEmpty()) {
-            linux.setCpu(cpu(total)).setMemory(memory(total));
-        }
-        return PodSandboxStats.newBuilder()
-                .setAttributes(PodSandboxAttributes.newBuilder()
-                        .setId(sandbox.getId())
-                        .setMetadata(SandboxService.metadata(sandbox.getName(), labels))
-                        .putAllLabels(KubeLabels.criLabels(labels))
-                        .putAllAnnotations(KubeLabels.criAnnotations(labels)))
-                .setLinux(linux).build();
+        return stats.listPodSandboxStats(request.getFilter());
     }
 
     @Override
@@ -330,12 +231,17 @@ public final class DockerRuntimeService implements RuntimeService {
 
     @Override
     public ListMetricDescriptorsResponse listMetricDescriptors(ListMetricDescriptorsRequest request) {
-        throw CriErrors.unimplemented("ListMetricDescriptors is not supported by the Skiff Docker shim");
+        return stats.listMetricDescriptors();
     }
 
     @Override
     public ListPodSandboxMetricsResponse listPodSandboxMetrics(ListPodSandboxMetricsRequest request) {
-        throw CriErrors.unimplemented("ListPodSandboxMetrics is not supported by the Skiff Docker shim");
+        return stats.listPodSandboxMetrics();
+    }
+
+    /** Stops the writable layer measurements. */
+    void close() {
+        stats.close();
     }
 
     @Override

@@ -219,6 +219,34 @@ class SecurePortIT extends KubeletItSupport {
         assertTrue(openMetrics.body().endsWith("# EOF\n"), openMetrics.body());
         assertStatus(200, readOnly("GET", "/metrics"));
 
+        // stats: the Summary API and the cAdvisor and resource metrics, on both ports; a pod's CPU rate needs two reads
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        JsonNode summaryPod = null;
+        while (summaryPod == null && System.nanoTime() < deadline) {
+            HttpResponse<String> summary = get(byToken, ADMIN_TOKEN, "/stats/summary");
+            assertStatus(200, summary);
+            JsonNode tree = json.readTree(summary.body());
+            assertFalse(tree.path("node").path("nodeName").asText().isEmpty(), summary.body());
+            for (JsonNode p : tree.path("pods")) {
+                if (p.path("podRef").path("name").asText().equals(podName) && p.path("cpu").has("usageNanoCores")) {
+                    summaryPod = p;
+                }
+            }
+            if (summaryPod == null) {
+                Thread.sleep(1000);
+            }
+        }
+        assertTrue(summaryPod != null, "pod " + podName + " with a CPU rate in /stats/summary");
+        assertEquals(ns, summaryPod.path("podRef").path("namespace").asText());
+        assertTrue(summaryPod.path("memory").path("workingSetBytes").asLong() > 0, summaryPod.toString());
+        JsonNode onlyCpu = json.readTree(readOnly("GET", "/stats/summary?only_cpu_and_memory=true").body());
+        assertTrue(onlyCpu.path("pods").size() > 0, onlyCpu.toString());
+        String cadvisor = get(byToken, ADMIN_TOKEN, "/metrics/cadvisor").body();
+        assertTrue(cadvisor.contains("container_cpu_usage_seconds_total{") && cadvisor.contains("pod=\"" + podName + "\""),
+                cadvisor);
+        String resource = readOnly("GET", "/metrics/resource").body();
+        assertTrue(resource.contains("node_cpu_usage_seconds_total") && resource.contains("pod=\"" + podName + "\""), resource);
+
         // the read-only port serves the default handlers only, GET and HEAD only
         assertStatus(200, readOnly("GET", "/pods"));
         assertStatus(404, readOnly("GET", "/runningpods/"));
@@ -251,12 +279,10 @@ class SecurePortIT extends KubeletItSupport {
         HttpResponse<String> exec = send(plain, PROMETHEUS_TOKEN, "POST", "/exec/" + ns + "/web/app");
         assertStatus(403, exec);
         assertEquals("Forbidden (user=prometheus, verb=create, resource=nodes, subresource(s)=[proxy])\n", exec.body());
-        // nodes/metrics and nodes/stats are granted: past authorization (whatever serves those paths answers)
-        for (String path : List.of("/metrics", "/metrics/cadvisor", "/stats/summary")) {
-            int code = get(plain, PROMETHEUS_TOKEN, path).statusCode();
-            assertTrue(code != 401 && code != 403, path + " " + code);
-            code = get(prometheusCert, null, path).statusCode();
-            assertTrue(code != 401 && code != 403, path + " " + code);
+        // nodes/metrics and nodes/stats are granted
+        for (String path : List.of("/metrics", "/metrics/cadvisor", "/metrics/resource", "/metrics/probes", "/stats/summary")) {
+            assertStatus(200, get(plain, PROMETHEUS_TOKEN, path));
+            assertStatus(200, get(prometheusCert, null, path));
         }
     }
 

@@ -1,0 +1,39 @@
+package dev.skiff.cri.stats;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Cumulative counters of one network interface, from {@code /proc/<pid>/net/dev}. */
+public record InterfaceUsage(String name, long rxBytes, long rxPackets, long rxErrors, long rxDropped,
+                             long txBytes, long txPackets, long txErrors, long txDropped) {
+
+    /**
+     * Parses {@code net/dev}: two header lines, then {@code "  eth0: rxBytes rxPackets rxErrs rxDrop fifo frame
+     * compressed multicast txBytes txPackets txErrs txDrop ..."}. The loopback is left out, as cAdvisor does.
+     */
+    public static List<InterfaceUsage> parseNetDev(String text) {
+        List<InterfaceUsage> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String name = line.substring(0, colon).trim();
+            String[] f = line.substring(colon + 1).trim().split("\\s+");
+            if (name.equals("lo") || f.length < 12) {
+                continue;
+            }
+            long[] v = new long[12];
+            boolean ok = true;
+            for (int i = 0; i < 12; i++) {
+                var parsed = CgroupFiles.parseUnsigned(f[i]);
+                ok &= parsed.isPresent();
+                v[i] = parsed.orElse(0L);
+            }
+            if (ok) {
+                out.add(new InterfaceUsage(name, v[0], v[1], v[2], v[3], v[8], v[9], v[10], v[11]));
+            }
+        }
+        return out;
+    }
+}
