@@ -141,8 +141,6 @@ class BadInputIT {
         assertCode(Status.Code.UNIMPLEMENTED, () -> rt.attach(AttachRequest.newBuilder().setContainerId(any).setStdout(true).build()));
         assertCode(Status.Code.UNIMPLEMENTED, () -> rt.portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).addPort(80).build()));
         assertCode(Status.Code.UNIMPLEMENTED, () -> rt.checkpointContainer(CheckpointContainerRequest.newBuilder().setContainerId(any).build()));
-        assertCode(Status.Code.UNIMPLEMENTED, () -> rt.listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()));
-        assertCode(Status.Code.UNIMPLEMENTED, () -> rt.listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance()));
     }
 
     @Test
