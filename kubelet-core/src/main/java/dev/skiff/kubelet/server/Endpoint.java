@@ -19,4 +19,11 @@ public interface Endpoint {
             super(message);
         }
     }
+
+    /** What the request names (a pod, a container, a file) does not exist: 404 with this message. */
+    final class NotFoundException extends Exception {
+        public NotFoundException(String message) {
+            super(message);
+        }
+    }
 }
