@@ -24,16 +24,16 @@ final class LineReader implements Closeable {
 
     /** The next complete line without its newline, or null when none is complete yet. */
     byte[] next() throws IOException {
-        int scanned = start;
+        int scanned = 0; // bytes after start already looked at (fill() may move start)
         while (true) {
-            for (int i = scanned; i < end; i++) {
+            for (int i = start + scanned; i < end; i++) {
                 if (buf[i] == '\n') {
                     byte[] line = Arrays.copyOfRange(buf, start, i);
                     start = i + 1;
                     return line;
                 }
             }
-            scanned = end;
+            scanned = end - start;
             if (end - start >= MAX_LINE) {
                 byte[] line = Arrays.copyOfRange(buf, start, end);
                 start = end;
