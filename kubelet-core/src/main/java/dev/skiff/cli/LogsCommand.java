@@ -152,20 +152,10 @@ final class LogsCommand implements Callable<Integer> {
             return false;
         }
         Optional<ContainerStatus> status = pods.getItems() == null ? Optional.empty() : pods.getItems().stream()
-                .filter(p -> pod.getMetadata().getUid().equals(p.getMetadata().getUid()) && p.getStatus() != null)
-                .flatMap(p -> Stream.of(p.getStatus().getContainerStatuses(), p.getStatus().getInitContainerStatuses()))
-                .filter(l -> l != null).flatMap(List::stream)
-                .filter(s -> selected.container().equals(s.getName())).findFirst();
+                .filter(p -> pod.getMetadata().getUid().equals(p.getMetadata().getUid()))
+                .flatMap(p -> LogSelector.status(p.getStatus(), selected.container()).stream()).findFirst();
         return status.isPresent() && status.get().getState() != null && status.get().getState().getRunning() != null
-                && selected.containerId().equals(stripScheme(status.get().getContainerID()));
-    }
-
-    private static String stripScheme(String id) {
-        if (id == null) {
-            return "";
-        }
-        int i = id.indexOf("://");
-        return i < 0 ? id : id.substring(i + 3);
+                && selected.containerId().equals(LogSelector.strip(status.get().getContainerID()));
     }
 
     /** kubectl's --since: a Go duration, rounded up to whole seconds. */

@@ -103,7 +103,8 @@ public final class LogSelector {
                 + "\" is waiting to start - no logs yet");
     }
 
-    private static Optional<ContainerStatus> status(PodStatus status, String container) {
+    /** The status of the container (app, init or ephemeral) in the pod's status. */
+    public static Optional<ContainerStatus> status(PodStatus status, String container) {
         if (status == null) {
             return Optional.empty();
         }
@@ -113,7 +114,7 @@ public final class LogSelector {
     }
 
     /** {@code docker://abc} → {@code abc}. */
-    static String strip(String containerId) {
+    public static String strip(String containerId) {
         String id = nullToEmpty(containerId);
         int scheme = id.indexOf("://");
         return scheme < 0 ? id : id.substring(scheme + 3);

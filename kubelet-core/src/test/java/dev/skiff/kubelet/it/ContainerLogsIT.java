@@ -124,9 +124,17 @@ class ContainerLogsIT extends KubeletItSupport {
         String pod = restarted.getMetadata().getName();
         String previous = read(pod, "cycle", Map.of("previous", "true"));
         assertTrue(previous.matches("start-\\S+\nbye\n"), previous);
-        assertEquals(previous, skiffLogs("cycler", "--previous"));
+        Path dir = kubelet.podLogsDir().resolve(ns + "_" + pod + "_" + uid(restarted)).resolve("cycle");
+        assertEquals(previous, skiffLogs("cycler", "--previous"), () -> dump(dir) + kubelet.toJson(kubelet.pod("cycler")));
 
         // follow the running instance: it sees the lines to come and ends when the container exits
+        CompletableFuture<Result> cliFollow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return skiffLogsResult("cycler", "-f");
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CompletableFuture<Void> follow = CompletableFuture.runAsync(() -> {
             try {
@@ -139,6 +147,8 @@ class ContainerLogsIT extends KubeletItSupport {
         String current = text(out);
         assertTrue(current.matches("start-\\S+\nbye\n"), current);
         assertNotEquals(previous, current, "another instance");
+        Result followed = cliFollow.get(60, TimeUnit.SECONDS);
+        assertEquals(new Result(0, current), followed, "skiff logs -f ends with the container too");
     }
 
     @Test
@@ -148,8 +158,10 @@ class ContainerLogsIT extends KubeletItSupport {
                         + "i=$((i+1)); j=$((j+1)); done; sleep 0.1; done")));
         Pod pod = awaitRunning("chatty");
         Path dir = kubelet.podLogsDir().resolve(ns + "_" + pod.getMetadata().getName() + "_" + uid(pod)).resolve("chat");
-        awaitTrue("two rotated files, one gzipped", Duration.ofSeconds(90), () -> rotated(dir).size() == 2
-                && rotated(dir).get(0).getFileName().toString().endsWith(".gz"), () -> rotated(dir).toString());
+        awaitTrue("two rotated files, one gzipped", Duration.ofSeconds(90), () -> {
+            List<Path> now = rotated(dir);
+            return now.size() == 2 && now.get(0).getFileName().toString().endsWith(".gz");
+        }, () -> rotated(dir).toString());
 
         String text = read(pod.getMetadata().getName(), "chat", Map.of());
         List<String> got = Arrays.stream(text.split("\n")).map(l -> l.split(" ")[0]).toList();
@@ -158,7 +170,8 @@ class ContainerLogsIT extends KubeletItSupport {
         for (int i = first; i < first + got.size(); i++) {
             expected.add("seq-" + i);
         }
-        assertEquals(expected, got, "contiguous over " + rotated(dir) + " and the current file");
+        assertEquals(expected, got, () -> "contiguous over " + rotated(dir) + " and the current file\n" + perFile(dir)
+                + kubelet.logTail());
         assertTrue(got.size() > 8 * 1024 / 40, "more than the current file holds: " + got.size());
 
         String tail = skiffLogs("chatty", "--tail", "3");
@@ -179,6 +192,40 @@ class ContainerLogsIT extends KubeletItSupport {
         } catch (Exception e) {
             return e.toString();
         }
+    }
+
+    /** Per file of the log directory: its first and last seq and the seqs it holds twice. */
+    private static String perFile(Path dir) {
+        StringBuilder b = new StringBuilder();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.sorted().toList()) {
+                byte[] raw = Files.readAllBytes(p);
+                if (p.toString().endsWith(".gz")) {
+                    raw = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw)).readAllBytes();
+                }
+                List<String> seqs = new String(raw, StandardCharsets.UTF_8).lines().map(l -> l.split(" ")[3]).toList();
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                List<String> twice = seqs.stream().filter(x -> !seen.add(x)).toList();
+                b.append(p.getFileName()).append(": ").append(seqs.isEmpty() ? "-" : seqs.get(0) + ".." + seqs.get(seqs.size() - 1))
+                        .append(" twice ").append(twice).append('\n');
+            }
+        } catch (IOException | RuntimeException e) {
+            b.append(e);
+        }
+        return b.toString();
+    }
+
+    /** The files of a log directory with their contents, for a failure message. */
+    private static String dump(Path dir) {
+        StringBuilder b = new StringBuilder();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.sorted().toList()) {
+                b.append("== ").append(p.getFileName()).append('\n').append(Files.readString(p));
+            }
+        } catch (IOException e) {
+            b.append(e);
+        }
+        return b.toString();
     }
 
     private static List<Path> rotated(Path dir) {
