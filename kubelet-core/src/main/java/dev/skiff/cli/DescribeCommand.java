@@ -53,7 +53,7 @@ final class DescribeCommand implements Callable<Integer> {
         try {
             ReadOnlyClient client = endpoint.client();
             PodList pods = client.get("/pods", PodList.class, "pods");
-            Optional<Pod> pod = find(pods);
+            Optional<Pod> pod = PodLookup.find(pods, namespace, name);
             if (pod.isEmpty()) {
                 return fail("pods \"" + name + "\" not found in namespace \"" + namespace + "\"");
             }
@@ -71,15 +71,6 @@ final class DescribeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return fail("interrupted");
         }
-    }
-
-    /** The pod named exactly so; else the static pod {@code <name>-<its node>}. */
-    private Optional<Pod> find(PodList pods) {
-        List<Pod> inNamespace = pods.getItems() == null ? List.of() : pods.getItems().stream()
-                .filter(p -> p.getMetadata() != null && namespace.equals(p.getMetadata().getNamespace())).toList();
-        return inNamespace.stream().filter(p -> name.equals(p.getMetadata().getName())).findFirst()
-                .or(() -> inNamespace.stream().filter(p -> p.getSpec() != null && p.getSpec().getNodeName() != null
-                        && (name + "-" + p.getSpec().getNodeName()).equals(p.getMetadata().getName())).findFirst());
     }
 
     private int fail(String message) {

@@ -24,6 +24,7 @@ import dev.skiff.kubelet.kuberuntime.manager.PodKiller;
 import dev.skiff.kubelet.kuberuntime.manager.RuntimePods;
 import dev.skiff.kubelet.kuberuntime.manager.SandboxStarter;
 import dev.skiff.kubelet.logs.ContainerLogManager;
+import dev.skiff.kubelet.logs.ContainerLogs;
 import dev.skiff.kubelet.metrics.KubeletMetrics;
 import dev.skiff.kubelet.metrics.ProberMetrics;
 import dev.skiff.kubelet.nodeshutdown.LogindInhibitor;
@@ -47,6 +48,7 @@ import dev.skiff.kubelet.server.Route;
 import dev.skiff.kubelet.server.RunningPods;
 import dev.skiff.kubelet.server.SecurePort;
 import dev.skiff.kubelet.server.StallChecks;
+import dev.skiff.kubelet.server.ContainerLogsRoute;
 import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.server.MetricsRoute;
 import dev.skiff.kubelet.server.SummaryRoute;
@@ -126,6 +128,8 @@ public final class Kubelet implements AutoCloseable {
     private volatile KubeletServer secure;
     private volatile HttpThreads httpThreads;
     private volatile GenericPleg pleg;
+    /** /containerLogs: set once the runtime answered. */
+    private volatile ContainerLogs containerLogs;
     private volatile SyncLoop loop;
     private volatile boolean closed;
 
@@ -229,6 +233,7 @@ public final class Kubelet implements AutoCloseable {
             return; // closed while waiting
         }
         CriRuntime cri = closeLater(connected.get().runtime()); // instrumented: every CRI call is counted
+        containerLogs = new ContainerLogs(statuses::pods, cri.runtime(), clock);
         VersionResponse v = connected.get().version();
         String runtimeName = v.getRuntimeName();
         log.info("container runtime {} {} (CRI {}) via {}", v.getRuntimeName(), v.getRuntimeVersion(),
@@ -430,7 +435,8 @@ public final class Kubelet implements AutoCloseable {
         return List.of(
                 Route.json("/runningpods/", Route.Kind.DEBUGGING, running),
                 Route.json("/configz", Route.Kind.DEBUGGING, Endpoint.of(() -> Configz.of(c))),
-                Route.get("/logs/*", Route.Kind.DEBUGGING, new LogsDirectory(LogsDirectory.DEFAULT_ROOT)));
+                Route.get("/logs/*", Route.Kind.DEBUGGING, new LogsDirectory(LogsDirectory.DEFAULT_ROOT)),
+                ContainerLogsRoute.of(() -> Optional.ofNullable(containerLogs)));
     }
 
     /**

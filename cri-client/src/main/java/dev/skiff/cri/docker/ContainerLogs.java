@@ -18,11 +18,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Copies each container's stdout/stderr from Docker's logs API into its CRI log file, one
- * named daemon thread per followed container. A copier resumes after the last record already
- * in the file (so a restarted shim neither loses nor repeats lines), reconnects with bounded
+ * named daemon thread per followed container. One copier per container on the host copies at a
+ * time ({@link LogCopierLock}: another shim adopting the same container waits); it resumes after the
+ * last record already in the file (so a restarted shim neither loses nor repeats lines), reconnects with bounded
  * backoff while the container runs, and ends once the container has exited and its stream
  * is drained. While Docker itself does not answer (dockerd restarting) a copier waits for it
  * without giving up, since the container may outlive the daemon (live-restore), and says so once.
@@ -52,16 +54,23 @@ public final class ContainerLogs implements AutoCloseable {
     /** The logs API is read directly: docker-java's frame callback cuts messages into 1 KiB pieces and loses their boundaries. */
     private final DockerHttpClient http;
     private final Retry retry;
+    private final Path lockDir;
     private final Map<String, Copier> copiers = new HashMap<>();
     private boolean closed;
 
     public ContainerLogs(DockerClient docker) {
-        this(docker, Retry.DEFAULT);
+        this(docker, Retry.DEFAULT, LogCopierLock.DEFAULT_DIR);
     }
 
     ContainerLogs(DockerClient docker, Retry retry) {
+        this(docker, retry, LogCopierLock.DEFAULT_DIR);
+    }
+
+    /** @param lockDir where copiers of every shim on the host take ownership of a container's log */
+    ContainerLogs(DockerClient docker, Retry retry, Path lockDir) {
         this.docker = docker;
         this.retry = retry;
+        this.lockDir = lockDir;
         if (!(docker instanceof DockerClientImpl impl)) {
             throw new IllegalArgumentException("ContainerLogs needs a DockerClientImpl, got " + docker.getClass().getName());
         }
@@ -121,6 +130,7 @@ public final class ContainerLogs implements AutoCloseable {
         }
         if (copier != null) {
             copier.stop();
+            LogCopierLock.delete(lockDir, containerId);
         }
     }
 
@@ -155,6 +165,8 @@ public final class ContainerLogs implements AutoCloseable {
         private volatile DockerHttpClient.Response response;
         /** Docker did not answer at the last look: failures are expected and not logged one by one. */
         private volatile boolean dockerDown;
+        /** The lock directory cannot be used (e.g. not root): copy without ownership rather than not at all. */
+        private volatile boolean lockUnavailable;
         private Thread thread;
 
         Copier(String containerId, Path logPath, boolean tty) {
@@ -207,10 +219,14 @@ public final class ContainerLogs implements AutoCloseable {
 
         private void run() {
             String id = shortId(containerId);
+            Optional<LogCopierLock> lock = Optional.empty();
             try {
-                if (resume == null) {
-                    resume = writer.recover();
+                lock = awaitOwnership();
+                if (lock.isEmpty() && !lockUnavailable) {
+                    return; // stopped, or the container ended while another copier owned its log
                 }
+                // The file is the truth: another copier may have written to it since this one last did.
+                resume = writer.recover();
                 log.info("container {}: copying logs to {}{}", id, path(),
                         resume.isNone() ? "" : " after " + CriLogLine.formatTime(resume.last()) + " (x" + resume.countAtLast() + ")");
                 int failures = 0;
@@ -260,7 +276,43 @@ public final class ContainerLogs implements AutoCloseable {
                 log.error("container {}: log copying failed: {}", id, e.toString());
             } finally {
                 writer.suspend();
+                lock.ifPresent(LogCopierLock::release);
             }
+        }
+
+        /**
+         * Waits until this copier owns the container's log; empty when it was stopped, when the container ended
+         * meanwhile (its owner drains it), or when no lock can be taken at all (then it copies without one).
+         */
+        private Optional<LogCopierLock> awaitOwnership() throws InterruptedException {
+            boolean said = false;
+            while (!stopped) {
+                try {
+                    Optional<LogCopierLock> lock = LogCopierLock.tryAcquire(lockDir, containerId);
+                    if (lock.isPresent()) {
+                        if (said) {
+                            log.info("container {}: the other log copier is gone, this one takes over", shortId(containerId));
+                        }
+                        return lock;
+                    }
+                } catch (IOException e) {
+                    log.warn("container {}: cannot take the log copier lock in {} ({}); copying without it",
+                            shortId(containerId), lockDir, e.toString());
+                    lockUnavailable = true;
+                    return Optional.empty();
+                }
+                if (!said) {
+                    said = true;
+                    log.info("container {}: another copier (another shim on this Docker Engine) copies its log to {}, waiting",
+                            shortId(containerId), path());
+                }
+                Seen seen = inspect();
+                if (seen == Seen.GONE || seen == Seen.EXITED) {
+                    return Optional.empty();
+                }
+                Thread.sleep(retry.backoff(0).toMillis());
+            }
+            return Optional.empty();
         }
 
         /** One logs API connection; true when the stream ended by itself, false on an error. */

@@ -133,7 +133,7 @@ class SecurePortIT extends KubeletItSupport {
 
     @Test
     void everyEndpointAnswersAnAdminOverHttps() throws Exception {
-        kubelet.writeManifest("web.yaml", podYaml("web", "", container("app", "exec sleep 3600")));
+        kubelet.writeManifest("web.yaml", podYaml("web", "", container("app", "echo hello-from-app; exec sleep 3600")));
         Pod pod = awaitRunning("web");
         String podName = pod.getMetadata().getName();
         HttpClient byToken = client(null);
@@ -247,6 +247,27 @@ class SecurePortIT extends KubeletItSupport {
         String resource = readOnly("GET", "/metrics/resource").body();
         assertTrue(resource.contains("node_cpu_usage_seconds_total") && resource.contains("pod=\"" + podName + "\""), resource);
 
+        // /containerLogs: the log as it is read, upstream's 404 and 400 answers
+        String logsPath = "/containerLogs/" + ns + "/" + podName + "/app";
+        HttpResponse<String> containerLog = null;
+        for (int i = 0; i < 30 && (containerLog == null || !containerLog.body().contains("hello-from-app")); i++) {
+            if (containerLog != null) {
+                Thread.sleep(1000); // the copier may not have written the line yet
+            }
+            containerLog = get(byToken, ADMIN_TOKEN, logsPath);
+            assertStatus(200, containerLog);
+        }
+        assertEquals("hello-from-app\n", containerLog.body());
+        String stamped = get(byCert, null, logsPath + "?timestamps=true&tailLines=1").body();
+        assertTrue(stamped.matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z hello-from-app\n"), stamped);
+        HttpResponse<String> noPod = get(byToken, ADMIN_TOKEN, "/containerLogs/" + ns + "/nope/app");
+        assertStatus(404, noPod);
+        assertTrue(noPod.body().contains("nope"), noPod.body());
+        assertStatus(404, get(byToken, ADMIN_TOKEN, "/containerLogs/" + ns + "/" + podName + "/nope"));
+        assertStatus(400, get(byToken, ADMIN_TOKEN, logsPath + "?tailLines=-1"));
+        assertStatus(400, get(byToken, ADMIN_TOKEN, logsPath + "?sinceSeconds=abc"));
+        assertStatus(404, readOnly("GET", logsPath));
+
         // the read-only port serves the default handlers only, GET and HEAD only
         assertStatus(200, readOnly("GET", "/pods"));
         assertStatus(404, readOnly("GET", "/runningpods/"));
@@ -275,6 +296,7 @@ class SecurePortIT extends KubeletItSupport {
         assertStatus(403, logs);
         assertEquals("Forbidden (user=cert-prometheus, verb=get, resource=nodes, subresource(s)=[log])\n", logs.body());
         assertStatus(403, get(plain, PROMETHEUS_TOKEN, "/configz"));
+        assertStatus(403, get(plain, PROMETHEUS_TOKEN, "/containerLogs/" + ns + "/web/app"));
         assertStatus(403, get(prometheusCert, null, "/healthz"));
         HttpResponse<String> exec = send(plain, PROMETHEUS_TOKEN, "POST", "/exec/" + ns + "/web/app");
         assertStatus(403, exec);
