@@ -31,6 +31,22 @@ need python3-grpcio   /usr/bin/python3 -c 'import grpc'  # CRI interop IT: an in
 need python3-protobuf /usr/bin/python3 -c 'import google.protobuf' # ... its messages
 need protobuf-compiler command -v protoc                # ... compiled from proto/ at test time
 
+# inotify: dockerd spends one instance per followed container log (Skiff's log copiers), and every
+# WatchService is one more; Debian's default of 128 per user runs out near 100 pods. Raised as
+# Kubernetes node images do, only when lower.
+raise_sysctl() { # raise_sysctl KEY MIN
+    local now; now=$(sysctl -n "$1" 2>/dev/null || echo 0)
+    if [ "$now" -lt "$2" ]; then
+        if [ "$(id -u)" -eq 0 ]; then
+            sysctl -qw "$1=$2" && echo "install-host-deps: $1 $now -> $2"
+        else
+            echo "install-host-deps: $1 is $now; run as root to raise it to $2" >&2
+        fi
+    fi
+}
+raise_sysctl fs.inotify.max_user_instances 8192
+raise_sysctl fs.inotify.max_user_watches 524288
+
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

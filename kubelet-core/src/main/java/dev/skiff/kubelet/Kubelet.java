@@ -195,6 +195,7 @@ public final class Kubelet implements AutoCloseable {
         Files.createDirectories(node.podLogsDir());
         log.info("node {} ({}), labels {}, root dir {}, pod logs {}", s.nodeName(), nodeIps, s.nodeLabels(), rootDir,
                 node.podLogsDir());
+        HostLimits.warnIfLow();
 
         AtomicReference<VolumeManager> volumesRef = new AtomicReference<>();
         AtomicReference<PersistentVolumeController> claimsRef = new AtomicReference<>();
