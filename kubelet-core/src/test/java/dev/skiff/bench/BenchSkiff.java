@@ -30,15 +30,21 @@ final class BenchSkiff {
     final Path log;
     final String node;
     final int port;
+    /** The secure port (TLS), its certificate under {@code root/pki}. */
+    final int securePort;
+    final Path root;
 
-    private BenchSkiff(Process process, Path log, String node, int port) {
+    private BenchSkiff(Process process, Path log, String node, int port, int securePort, Path root) {
         this.process = process;
         this.log = log;
         this.node = node;
         this.port = port;
+        this.securePort = securePort;
+        this.root = root;
     }
 
-    static BenchSkiff start(Path skiff, Path base) throws Exception {
+    /** Starts skiff with {@code extraArgs} after the bench's own flags (e.g. the secure port's token file). */
+    static BenchSkiff start(Path skiff, Path base, String... extraArgs) throws Exception {
         Path manifests = Files.createDirectories(base.resolve("manifests"));
         Path root = Files.createDirectories(base.resolve("root"));
         Path logs = Files.createDirectories(base.resolve("logs"));
@@ -48,11 +54,13 @@ final class BenchSkiff {
         int port = freePort();
         String node = "bench-" + UUID.randomUUID().toString().substring(0, 6);
         Path log = base.getParent().resolve(base.getFileName() + ".log"); // kept after the run
-        Process p = new ProcessBuilder(skiff.toString(), "--pod-manifest-path", manifests.toString(),
+        int securePort = freePort();
+        List<String> cmd = new java.util.ArrayList<>(List.of(skiff.toString(), "--pod-manifest-path", manifests.toString(),
                 "--config", config.toString(), "--root-dir", root.toString(), "--hostname-override", node,
-                "--read-only-port", Integer.toString(port), "--port", Integer.toString(freePort()), "--healthz-port", "0")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new BenchSkiff(p, log, node, port);
+                "--read-only-port", Integer.toString(port), "--port", Integer.toString(securePort), "--healthz-port", "0"));
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new BenchSkiff(p, log, node, port, securePort, root);
     }
 
     URI url(String path) {

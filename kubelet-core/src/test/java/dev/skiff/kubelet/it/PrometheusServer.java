@@ -59,17 +59,16 @@ public final class PrometheusServer implements AutoCloseable {
 
     /**
      * The example configuration for a Skiff on loopback port {@code securePort} whose CA is {@code caFile}, with
-     * Prometheus's token in {@code tokenFile}, scraping every {@code interval} (the timeout as long). Fails when the
-     * example no longer has what is replaced, so a change to it is seen here.
+     * Prometheus's token in {@code tokenFile}, scraping every {@code interval} (the timeout at most as long, which
+     * Prometheus requires). Fails when the example no longer has what is replaced, so a change to it is seen here.
      */
     public static String exampleConfig(int securePort, Path caFile, Path tokenFile, Duration interval) throws IOException {
         String yaml = Files.readString(EXAMPLE.resolve("prometheus.yml"), StandardCharsets.UTF_8);
-        String seconds = interval.toSeconds() + "s";
         yaml = replace(yaml, "'127.0.0.1:10250'", "'127.0.0.1:" + securePort + "'", 3);
         yaml = replace(yaml, "/var/lib/kubelet/pki/kubelet.crt", caFile.toString(), 3);
         yaml = replace(yaml, "/etc/skiff/prometheus.token", tokenFile.toString(), 3);
-        yaml = replace(yaml, "scrape_interval: 15s", "scrape_interval: " + seconds, 1);
-        return replace(yaml, "scrape_timeout: 10s", "scrape_timeout: " + seconds, 1);
+        yaml = replace(yaml, "scrape_interval: 15s", "scrape_interval: " + interval.toSeconds() + "s", 1);
+        return replace(yaml, "scrape_timeout: 10s", "scrape_timeout: " + Math.min(10, interval.toSeconds()) + "s", 1);
     }
 
     private static String replace(String text, String from, String to, int expected) {
