@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answering for a busy pod: targets up, the pod's CPU rate rising, its memory with the right labels.
  */
 class PrometheusExampleIT extends KubeletItSupport {
-    static final List<String> JOBS = List.of("kubelet");
+    static final List<String> JOBS = List.of("kubelet", "kubelet-cadvisor", "kubelet-resource");
     private static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(2);
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final double MIB = 1024 * 1024;
     private static Path secrets;
 
     @BeforeAll
@@ -69,6 +70,32 @@ class PrometheusExampleIT extends KubeletItSupport {
             List<Sample> started = prometheus.query("kubelet_started_containers_total{job=\"kubelet\",container_type=\"container\"}");
             assertEquals(1, started.size(), started.toString());
             assertTrue(started.get(0).value() >= 1, started.toString());
+
+            // the busy container's CPU, from the built-in cAdvisor and from the resource metrics: rising at its limit
+            for (String job : List.of("kubelet-cadvisor", "kubelet-resource")) {
+                prometheus.awaitQuery("rate(container_cpu_usage_seconds_total" + busy(podName, job) + "[30s])",
+                        s -> s.size() == 1 && s.get(0).value() > 0.05, TIMEOUT, "a CPU rate above 0.05 core");
+            }
+            // its memory, with the labels dashboards select on
+            Sample cadvisor = prometheus.awaitQuery("container_memory_working_set_bytes" + busy(podName, "kubelet-cadvisor"),
+                    s -> s.size() == 1 && s.get(0).value() >= 24 * MIB, TIMEOUT, "one series of at least 24 MiB").get(0);
+            assertTrue(cadvisor.value() <= 128 * MIB, "at most the limit: " + cadvisor);
+            String imageLabel = cadvisor.labels().get("image"); // the image as the runtime created the container
+            assertTrue(image.equals(imageLabel) || imageLabel.startsWith("sha256:"), cadvisor.toString());
+            assertEquals("k8s_burn_" + podName + "_" + ns + "_" + uid(pod) + "_0", cadvisor.labels().get("name"),
+                    cadvisor.toString());
+            assertTrue(cadvisor.labels().get("id").contains(dockerId(pod, "burn")), cadvisor.toString());
+            Sample resource = prometheus.awaitQuery("container_memory_working_set_bytes" + busy(podName, "kubelet-resource"),
+                    s -> s.size() == 1 && s.get(0).value() >= 24 * MIB, TIMEOUT, "one series of at least 24 MiB").get(0);
+            assertTrue(resource.value() <= 128 * MIB, "at most the limit: " + resource);
+            prometheus.awaitQuery("pod_memory_working_set_bytes{job=\"kubelet-resource\",namespace=\"" + ns
+                    + "\",pod=\"" + podName + "\"}", s -> s.size() == 1 && s.get(0).value() >= 24 * MIB, TIMEOUT,
+                    "the pod's working set, at least its container's");
         }
+    }
+
+    /** The PromQL selector of the busy container's series in {@code job}. */
+    private String busy(String podName, String job) {
+        return "{job=\"" + job + "\",namespace=\"" + ns + "\",pod=\"" + podName + "\",container=\"burn\"}";
     }
 }
