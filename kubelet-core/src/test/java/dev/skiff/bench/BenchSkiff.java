@@ -218,6 +218,27 @@ final class BenchSkiff {
         throw new IllegalStateException("bin/skiff not found: run from the checkout root after `make build`");
     }
 
+    /**
+     * A pod of one busybox container {@code sleep} sleeping an hour, grace period 1 s; {@code tail} (lines indented
+     * for the container, then for the spec) is appended.
+     */
+    static String sleepPod(String name, String namespace, String image, String tail) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: sleep
+                    image: %s
+                    imagePullPolicy: IfNotPresent
+                    command: ["sleep", "3600"]
+                %s""".formatted(name, namespace, image, tail);
+    }
+
     /** Writes a manifest atomically: a dotfile (which the file source skips) renamed into place. */
     static void writeManifest(Path dir, String name, String yaml) throws IOException {
         Path tmp = dir.resolve("." + name + ".tmp");
@@ -233,6 +254,25 @@ final class BenchSkiff {
             }
         } catch (IOException e) {
             System.out.println("bench: cannot empty " + dir + ": " + e);
+        }
+    }
+
+    /**
+     * The end of a bench, pass or fail: its pods removed (manifests deleted, then waiting until none of
+     * {@code namespace} is listed, while skiff runs), skiff stopped and {@code base} deleted. {@code run} may be null.
+     */
+    static void removeAll(BenchSkiff run, Path base, HttpClient http, String namespace, Duration timeout)
+            throws Exception {
+        try {
+            if (run != null) {
+                deleteManifests(base.resolve("manifests"));
+                if (run.process.isAlive()) {
+                    run.awaitNoPods(http, namespace, timeout);
+                }
+                run.stop();
+            }
+        } finally {
+            deleteTree(base);
         }
     }
 

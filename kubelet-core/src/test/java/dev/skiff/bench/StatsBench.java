@@ -82,7 +82,7 @@ public final class StatsBench {
             run.awaitHealthy();
             Path manifests = base.resolve("manifests");
             for (int i = 0; i < PODS; i++) {
-                BenchSkiff.writeManifest(manifests, "pod-" + i + ".yaml", pod("pod-" + i));
+                BenchSkiff.writeManifest(manifests, "pod-" + i + ".yaml", BenchSkiff.sleepPod("pod-" + i, namespace, busybox, ""));
             }
             run.awaitRunning(http, namespace, PODS, BATCH_TIMEOUT);
 
@@ -117,14 +117,7 @@ public final class StatsBench {
             }
             return 1;
         } finally {
-            if (run != null) {
-                BenchSkiff.deleteManifests(base.resolve("manifests"));
-                if (run.process.isAlive()) {
-                    run.awaitNoPods(http, namespace, BATCH_TIMEOUT);
-                }
-                run.stop();
-            }
-            BenchSkiff.deleteTree(base);
+            BenchSkiff.removeAll(run, base, http, namespace, BATCH_TIMEOUT);
         }
     }
 
@@ -186,22 +179,5 @@ public final class StatsBench {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
         return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(2)).build();
-    }
-
-    private String pod(String name) {
-        return """
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  terminationGracePeriodSeconds: 1
-                  containers:
-                  - name: sleep
-                    image: %s
-                    imagePullPolicy: IfNotPresent
-                    command: ["sleep", "3600"]
-                """.formatted(name, namespace, busybox);
     }
 }
