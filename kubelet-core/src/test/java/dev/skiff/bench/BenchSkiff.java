@@ -30,15 +30,21 @@ final class BenchSkiff {
     final Path log;
     final String node;
     final int port;
+    /** The secure port (TLS), its certificate under {@code root/pki}. */
+    final int securePort;
+    final Path root;
 
-    private BenchSkiff(Process process, Path log, String node, int port) {
+    private BenchSkiff(Process process, Path log, String node, int port, int securePort, Path root) {
         this.process = process;
         this.log = log;
         this.node = node;
         this.port = port;
+        this.securePort = securePort;
+        this.root = root;
     }
 
-    static BenchSkiff start(Path skiff, Path base) throws Exception {
+    /** Starts skiff with {@code extraArgs} after the bench's own flags (e.g. the secure port's token file). */
+    static BenchSkiff start(Path skiff, Path base, String... extraArgs) throws Exception {
         Path manifests = Files.createDirectories(base.resolve("manifests"));
         Path root = Files.createDirectories(base.resolve("root"));
         Path logs = Files.createDirectories(base.resolve("logs"));
@@ -48,11 +54,13 @@ final class BenchSkiff {
         int port = freePort();
         String node = "bench-" + UUID.randomUUID().toString().substring(0, 6);
         Path log = base.getParent().resolve(base.getFileName() + ".log"); // kept after the run
-        Process p = new ProcessBuilder(skiff.toString(), "--pod-manifest-path", manifests.toString(),
+        int securePort = freePort();
+        List<String> cmd = new java.util.ArrayList<>(List.of(skiff.toString(), "--pod-manifest-path", manifests.toString(),
                 "--config", config.toString(), "--root-dir", root.toString(), "--hostname-override", node,
-                "--read-only-port", Integer.toString(port), "--port", Integer.toString(freePort()), "--healthz-port", "0")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new BenchSkiff(p, log, node, port);
+                "--read-only-port", Integer.toString(port), "--port", Integer.toString(securePort), "--healthz-port", "0"));
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new BenchSkiff(p, log, node, port, securePort, root);
     }
 
     URI url(String path) {
@@ -210,6 +218,27 @@ final class BenchSkiff {
         throw new IllegalStateException("bin/skiff not found: run from the checkout root after `make build`");
     }
 
+    /**
+     * A pod of one busybox container {@code sleep} sleeping an hour, grace period 1 s; {@code tail} (lines indented
+     * for the container, then for the spec) is appended.
+     */
+    static String sleepPod(String name, String namespace, String image, String tail) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: sleep
+                    image: %s
+                    imagePullPolicy: IfNotPresent
+                    command: ["sleep", "3600"]
+                %s""".formatted(name, namespace, image, tail);
+    }
+
     /** Writes a manifest atomically: a dotfile (which the file source skips) renamed into place. */
     static void writeManifest(Path dir, String name, String yaml) throws IOException {
         Path tmp = dir.resolve("." + name + ".tmp");
@@ -225,6 +254,25 @@ final class BenchSkiff {
             }
         } catch (IOException e) {
             System.out.println("bench: cannot empty " + dir + ": " + e);
+        }
+    }
+
+    /**
+     * The end of a bench, pass or fail: its pods removed (manifests deleted, then waiting until none of
+     * {@code namespace} is listed, while skiff runs), skiff stopped and {@code base} deleted. {@code run} may be null.
+     */
+    static void removeAll(BenchSkiff run, Path base, HttpClient http, String namespace, Duration timeout)
+            throws Exception {
+        try {
+            if (run != null) {
+                deleteManifests(base.resolve("manifests"));
+                if (run.process.isAlive()) {
+                    run.awaitNoPods(http, namespace, timeout);
+                }
+                run.stop();
+            }
+        } finally {
+            deleteTree(base);
         }
     }
 

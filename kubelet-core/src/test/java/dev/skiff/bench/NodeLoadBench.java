@@ -96,14 +96,7 @@ public final class NodeLoadBench {
             }
             return 1;
         } finally {
-            if (run != null) {
-                BenchSkiff.deleteManifests(base.resolve("manifests"));
-                if (run.process.isAlive()) {
-                    run.awaitNoPods(http, namespace, BATCH_TIMEOUT);
-                }
-                run.stop();
-            }
-            BenchSkiff.deleteTree(base);
+            BenchSkiff.removeAll(run, base, http, namespace, BATCH_TIMEOUT);
         }
     }
 
@@ -196,20 +189,7 @@ public final class NodeLoadBench {
                   - {name: scratch, emptyDir: {}}
                   - {name: config, configMap: {name: bench-config}}
                 """ : "";
-        return """
-                apiVersion: v1
-                kind: Pod
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  terminationGracePeriodSeconds: 1
-                  containers:
-                  - name: sleep
-                    image: %s
-                    imagePullPolicy: IfNotPresent
-                    command: ["sleep", "3600"]
-                %s""".formatted(name, namespace, busybox, mounts);
+        return BenchSkiff.sleepPod(name, namespace, busybox, mounts);
     }
 
     private static double seconds(Duration d) {

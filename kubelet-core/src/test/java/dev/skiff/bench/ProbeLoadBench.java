@@ -107,14 +107,7 @@ public final class ProbeLoadBench {
             }
             return 1;
         } finally {
-            if (run != null) {
-                BenchSkiff.deleteManifests(base.resolve("manifests"));
-                if (run.process.isAlive()) {
-                    run.awaitNoPods(http, namespace, BATCH_TIMEOUT);
-                }
-                run.stop();
-            }
-            BenchSkiff.deleteTree(base);
+            BenchSkiff.removeAll(run, base, http, namespace, BATCH_TIMEOUT);
         }
     }
 
