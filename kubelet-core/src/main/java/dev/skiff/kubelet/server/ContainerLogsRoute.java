@@ -29,13 +29,14 @@ public final class ContainerLogsRoute {
             }
             LogRequest request = LogRequest.of(req.param("podNamespace"), req.param("podID"), req.param("containerName"),
                     req.query());
-            try (LazyStream out = new LazyStream(res)) {
-                reader.get().write(request, out, req.clientOpen());
-            }
+            LazyStream out = new LazyStream(res);
+            // a 404 or 400 is thrown before the first byte: the response has not started and the server answers it
+            reader.get().write(request, out, req.clientOpen());
+            out.close();
         });
     }
 
-    /** Starts the 200 response on the first write (or at the end, for an empty log). */
+    /** Starts the 200 response on the first write (or on close, for an empty log). */
     private static final class LazyStream extends OutputStream {
         private final Response response;
         private OutputStream body;

@@ -152,17 +152,24 @@ class SecurePortIT extends KubeletItSupport {
         assertEquals("PodList", pods.path("kind").asText());
         assertTrue(pods.path("items").findValuesAsText("name").contains(podName), pods.toString());
 
-        HttpResponse<String> runningResponse = get(byToken, ADMIN_TOKEN, "/runningpods/");
-        assertStatus(200, runningResponse);
-        JsonNode running = json.readTree(runningResponse.body());
-        assertEquals("PodList", running.path("kind").asText());
+        // /runningpods/ is the PLEG's view, which sees the running container at its next relist (every second)
+        JsonNode running = null;
         JsonNode mine = null;
-        for (JsonNode p : running.path("items")) {
-            if (p.path("metadata").path("name").asText().equals(podName)) {
-                mine = p;
+        for (int i = 0; i < 30 && (mine == null || mine.path("spec").path("containers").isEmpty()); i++) {
+            if (running != null) {
+                Thread.sleep(1000);
+            }
+            HttpResponse<String> runningResponse = get(byToken, ADMIN_TOKEN, "/runningpods/");
+            assertStatus(200, runningResponse);
+            running = json.readTree(runningResponse.body());
+            assertEquals("PodList", running.path("kind").asText());
+            for (JsonNode p : running.path("items")) {
+                if (p.path("metadata").path("name").asText().equals(podName)) {
+                    mine = p;
+                }
             }
         }
-        assertTrue(mine != null, running.toString());
+        assertTrue(mine != null && !mine.path("spec").path("containers").isEmpty(), running.toString());
         assertEquals(ns, mine.path("metadata").path("namespace").asText());
         assertEquals(uid(pod), mine.path("metadata").path("uid").asText());
         assertEquals("app", mine.path("spec").path("containers").get(0).path("name").asText());
