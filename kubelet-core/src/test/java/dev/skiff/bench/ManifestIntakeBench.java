@@ -2,10 +2,7 @@ package dev.skiff.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.api.DockerClient;
-import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +25,7 @@ import java.util.Locale;
  * source, not Docker. Prints PASS/MISS against the target (the 200 specs read within 2 s, unaffected by the large
  * file) and exits 0 either way; 1 only when it cannot measure.
  */
-public final class ManifestIntakeBench {
+public final class ManifestIntakeBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.intake.pods", 200);
     private static final Duration TARGET = Duration.ofSeconds(2);
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
@@ -43,21 +40,16 @@ public final class ManifestIntakeBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = BenchSkiff.locate();
-        DockerClient docker = TestDocker.client();
-        String busybox = TestImages.busybox(docker);
-        new PauseImage(docker, null).ensure();
-        ManifestIntakeBench bench = new ManifestIntakeBench(busybox);
-        int code;
-        try {
-            code = bench.run(skiff);
-        } finally {
-            TestDocker.removeNamespace(bench.namespace);
-        }
-        System.exit(code);
+        BenchMain.run(s -> new ManifestIntakeBench(s.busybox()));
     }
 
-    private int run(Path skiff) throws Exception {
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "manifest intake bench: %d manifests (pods for another node, never run), with and"
                 + " without a 50 MiB file; namespace %s%n", PODS, namespace);
         Path base = Files.createTempDirectory("skiff-intake-");

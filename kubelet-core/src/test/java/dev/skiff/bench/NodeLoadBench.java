@@ -7,7 +7,6 @@ import dev.skiff.cri.docker.DockerRuntimeService;
 import dev.skiff.cri.docker.ExecSyncRunner;
 import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 import dev.skiff.cri.v1.ListContainersRequest;
 import dev.skiff.cri.v1.ListPodSandboxRequest;
 
@@ -27,7 +26,7 @@ import java.util.Locale;
  * (idle ≤ 0.05 core and ≤ 150 MB RSS with 100 pods, relist of 110 pods ≤ 50 ms) and exits 0 either way; 1 only
  * when it cannot measure.
  */
-public final class NodeLoadBench {
+public final class NodeLoadBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.load.pods", 100);
     private static final int EXTRA = 10;
     private static final Duration IDLE_SETTLE = Duration.ofSeconds(Integer.getInteger("bench.idle.settle", 15));
@@ -49,21 +48,16 @@ public final class NodeLoadBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = BenchSkiff.locate();
-        DockerClient docker = TestDocker.client();
-        String busybox = TestImages.busybox(docker);
-        new PauseImage(docker, null).ensure();
-        NodeLoadBench bench = new NodeLoadBench(docker, busybox);
-        int code;
-        try {
-            code = bench.run(skiff);
-        } finally {
-            TestDocker.removeNamespace(bench.namespace);
-        }
-        System.exit(code);
+        BenchMain.run(s -> new NodeLoadBench(s.docker(), s.busybox()));
     }
 
-    private int run(Path skiff) throws Exception {
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "node load bench: %d pods at once without volumes, then %d with an emptyDir and a"
                 + " configMap each; idle CPU/RSS with them; relist of %d pods; namespace %s%n", PODS, PODS, PODS + EXTRA,
                 namespace);

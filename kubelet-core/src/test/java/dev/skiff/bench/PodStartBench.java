@@ -11,7 +11,6 @@ import dev.skiff.cri.docker.ExecSyncRunner;
 import dev.skiff.cri.docker.KubeLabels;
 import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 import dev.skiff.cri.v1.ListContainersRequest;
 import dev.skiff.cri.v1.ListPodSandboxRequest;
 
@@ -43,7 +42,7 @@ import java.util.Optional;
  *
  * <p>Run from the checkout root or kubelet-core (it starts {@code bin/skiff}, built by {@code make build}).
  */
-public final class PodStartBench {
+public final class PodStartBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.pods", 20);
     private static final int WARMUP = Integer.getInteger("bench.warmup", 5);
     private static final Duration POLL = Duration.ofMillis(10);
@@ -65,22 +64,16 @@ public final class PodStartBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = BenchSkiff.locate();
-        DockerClient docker = TestDocker.client();
-        String busybox = TestImages.busybox(docker);
-        // skiff imports its pause image on first use; import it here so neither side pays for that.
-        String pause = new PauseImage(docker, null).ensure();
-        PodStartBench bench = new PodStartBench(docker, pause, busybox);
-        int code;
-        try {
-            code = bench.run(skiff);
-        } finally {
-            TestDocker.removeNamespace(bench.namespace);
-        }
-        System.exit(code);
+        BenchMain.run(s -> new PodStartBench(s.docker(), s.pause(), s.busybox()));
     }
 
-    private int run(Path skiff) throws Exception {
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "pod start bench: %d pods one at a time (after %d warm-up), one busybox `sleep 3600`"
                 + " container each, shareProcessNamespace; namespace %s%n", PODS, WARMUP, namespace);
         Path base = Files.createTempDirectory("skiff-bench-");

@@ -1,10 +1,7 @@
 package dev.skiff.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.dockerjava.api.DockerClient;
-import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -21,7 +18,7 @@ import java.util.Locale;
  * the pod's hostPath volume) to the pod's Ready condition at {@code /pods} (target p99 ≤ periodSeconds + 100 ms).
  * Prints PASS/MISS and exits 0 either way; 1 only when it cannot measure.
  */
-public final class ProbeLoadBench {
+public final class ProbeLoadBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.probe.pods", 100);
     private static final int READY_SAMPLES = Integer.getInteger("bench.probe.samples", 30);
     private static final Duration SETTLE = Duration.ofSeconds(Integer.getInteger("bench.idle.settle", 15));
@@ -41,21 +38,16 @@ public final class ProbeLoadBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = BenchSkiff.locate();
-        DockerClient docker = TestDocker.client();
-        String busybox = TestImages.busybox(docker);
-        new PauseImage(docker, null).ensure();
-        ProbeLoadBench bench = new ProbeLoadBench(busybox);
-        int code;
-        try {
-            code = bench.run(skiff);
-        } finally {
-            TestDocker.removeNamespace(bench.namespace);
-        }
-        System.exit(code);
+        BenchMain.run(s -> new ProbeLoadBench(s.busybox()));
     }
 
-    private int run(Path skiff) throws Exception {
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "probe load bench: %d pods, each with an httpGet readiness probe every 1 s and an"
                 + " exec liveness probe every 10 s; namespace %s%n", PODS, namespace);
         Path base = Files.createTempDirectory("skiff-probe-");

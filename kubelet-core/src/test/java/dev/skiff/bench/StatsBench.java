@@ -1,9 +1,6 @@
 package dev.skiff.bench;
 
-import com.github.dockerjava.api.DockerClient;
-import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 import dev.skiff.kubelet.it.PrometheusServer;
 
 import javax.net.ssl.SSLContext;
@@ -30,7 +27,7 @@ import java.util.Locale;
  * on {@code examples/monitoring/prometheus.yml} as written but for the port and paths) scrapes all three every 15 s
  * (target ≤ 0.05 core above idle). Prints PASS/MISS and exits 0 either way; 1 only when it cannot measure.
  */
-public final class StatsBench {
+public final class StatsBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.stats.pods", 100);
     private static final int CALLS = Integer.getInteger("bench.stats.calls", 200);
     /** Calls are spaced so the stats reader's 1 s cache is refilled every few calls, as under real scrapes. */
@@ -53,21 +50,16 @@ public final class StatsBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = BenchSkiff.locate();
-        DockerClient docker = TestDocker.client();
-        String busybox = TestImages.busybox(docker);
-        new PauseImage(docker, null).ensure();
-        StatsBench bench = new StatsBench(busybox);
-        int code;
-        try {
-            code = bench.run(skiff);
-        } finally {
-            TestDocker.removeNamespace(bench.namespace);
-        }
-        System.exit(code);
+        BenchMain.run(s -> new StatsBench(s.busybox()));
     }
 
-    private int run(Path skiff) throws Exception {
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "stats bench: %d pods; %d calls each of %s over HTTPS; skiff's CPU idle and while"
                 + " Prometheus scrapes every %d s, over %d s each; namespace %s%n", PODS, CALLS, PATHS,
                 SCRAPE_INTERVAL.toSeconds(), WINDOW.toSeconds(), namespace);

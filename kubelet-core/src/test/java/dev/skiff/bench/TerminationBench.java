@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -23,7 +22,7 @@ import java.util.Map;
  * parallel.
  * Prints PASS/MISS and exits 0 either way; 1 only when it cannot measure.
  */
-public final class TerminationBench {
+public final class TerminationBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.term.pods", 50);
     private static final long GRACE_SECONDS = 30;
     private static final Duration TARGET = Duration.ofSeconds(35);
@@ -40,21 +39,16 @@ public final class TerminationBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path skiff = BenchSkiff.locate();
-        DockerClient docker = TestDocker.client();
-        String busybox = TestImages.busybox(docker);
-        new PauseImage(docker, null).ensure();
-        TerminationBench bench = new TerminationBench(docker, busybox);
-        int code;
-        try {
-            code = bench.run(skiff);
-        } finally {
-            TestDocker.removeNamespace(bench.namespace);
-        }
-        System.exit(code);
+        BenchMain.run(s -> new TerminationBench(s.docker(), s.busybox()));
     }
 
-    private int run(Path skiff) throws Exception {
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public int run(Path skiff) throws Exception {
         System.out.printf(Locale.ROOT, "termination bench: pods with a %d s grace period ignoring SIGTERM, 1 then %d"
                 + " removed at once; a new pod started meanwhile; namespace %s%n", GRACE_SECONDS, PODS, namespace);
         Path base = Files.createTempDirectory("skiff-term-");
