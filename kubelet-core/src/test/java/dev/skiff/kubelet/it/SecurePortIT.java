@@ -251,6 +251,10 @@ class SecurePortIT extends KubeletItSupport {
         String cadvisor = get(byToken, ADMIN_TOKEN, "/metrics/cadvisor").body();
         assertTrue(cadvisor.contains("container_cpu_usage_seconds_total{") && cadvisor.contains("pod=\"" + podName + "\""),
                 cadvisor);
+        // skiff top pods: the same Summary through the read-only port, as kubectl top pods lays it out
+        String topPods = skiff("top", "pods");
+        assertTrue(topPods.startsWith("NAME") && topPods.lines().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(podName)
+                + " +[0-9]+m +[0-9]+Mi *")), topPods);
         String resource = readOnly("GET", "/metrics/resource").body();
         assertTrue(resource.contains("node_cpu_usage_seconds_total") && resource.contains("pod=\"" + podName + "\""), resource);
 
