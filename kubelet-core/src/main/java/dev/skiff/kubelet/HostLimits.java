@@ -29,9 +29,14 @@ final class HostLimits {
                 RECOMMENDED_INOTIFY_INSTANCES));
     }
 
+    /**
+     * One number from a sysctl file. Not Files.readString: it reads a file of size 0 (all of /proc) by a first byte
+     * and then the rest, and an integer sysctl answers a read past offset 0 with end-of-file ("8" for 8192).
+     */
     static Optional<Long> read(Path file) {
-        try {
-            return Optional.of(Long.parseLong(Files.readString(file).strip()));
+        try (var in = Files.newBufferedReader(file)) {
+            String line = in.readLine();
+            return line == null ? Optional.empty() : Optional.of(Long.parseLong(line.strip()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

@@ -25,28 +25,28 @@ public final class KubeletMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final RuntimeOperations runtimeOperations = new RuntimeOperations(registry);
-    private final Histogram podStartDuration = Histogram.builder().name("kubelet_pod_start_duration_seconds")
+    private final Histogram podStartDuration = Histogram.builder().withoutExemplars().name("kubelet_pod_start_duration_seconds")
             .help("Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run")
             .classicOnly().classicUpperBounds(Buckets.POD_STARTUP).register(registry);
-    private final Histogram podWorkerDuration = Histogram.builder().name("kubelet_pod_worker_duration_seconds")
+    private final Histogram podWorkerDuration = Histogram.builder().withoutExemplars().name("kubelet_pod_worker_duration_seconds")
             .help("Duration in seconds to sync a single pod. Broken down by operation type: create, update, or sync")
             .labelNames("operation_type").classicOnly().classicUpperBounds(Buckets.DEFAULT).register(registry);
-    private final Histogram plegRelistDuration = Histogram.builder().name("kubelet_pleg_relist_duration_seconds")
+    private final Histogram plegRelistDuration = Histogram.builder().withoutExemplars().name("kubelet_pleg_relist_duration_seconds")
             .help("Duration in seconds for relisting pods in PLEG.")
             .classicOnly().classicUpperBounds(Buckets.DEFAULT).register(registry);
-    private final Histogram plegRelistInterval = Histogram.builder().name("kubelet_pleg_relist_interval_seconds")
+    private final Histogram plegRelistInterval = Histogram.builder().withoutExemplars().name("kubelet_pleg_relist_interval_seconds")
             .help("Interval in seconds between relisting in PLEG.")
             .classicOnly().classicUpperBounds(Buckets.DEFAULT).register(registry);
-    private final Counter startedPods = Counter.builder().name("kubelet_started_pods_total")
+    private final Counter startedPods = Counter.builder().withoutExemplars().name("kubelet_started_pods_total")
             .help("Cumulative number of pods started").register(registry);
-    private final Counter startedPodsErrors = Counter.builder().name("kubelet_started_pods_errors_total")
+    private final Counter startedPodsErrors = Counter.builder().withoutExemplars().name("kubelet_started_pods_errors_total")
             .help("Cumulative number of errors when starting pods").register(registry);
-    private final Counter startedContainers = Counter.builder().name("kubelet_started_containers_total")
+    private final Counter startedContainers = Counter.builder().withoutExemplars().name("kubelet_started_containers_total")
             .help("Cumulative number of containers started").labelNames("container_type").register(registry);
-    private final Counter startedContainersErrors = Counter.builder().name("kubelet_started_containers_errors_total")
+    private final Counter startedContainersErrors = Counter.builder().withoutExemplars().name("kubelet_started_containers_errors_total")
             .help("Cumulative number of errors when starting containers").labelNames("container_type", "code")
             .register(registry);
-    private final Histogram storageOperationDuration = Histogram.builder().name("storage_operation_duration_seconds")
+    private final Histogram storageOperationDuration = Histogram.builder().withoutExemplars().name("storage_operation_duration_seconds")
             .help("Storage operation duration")
             .labelNames("volume_plugin", "operation_name", "status", "migrated")
             .classicOnly().classicUpperBounds(Buckets.STORAGE_OPERATIONS).register(registry);

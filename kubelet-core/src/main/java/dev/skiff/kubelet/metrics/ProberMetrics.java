@@ -18,10 +18,10 @@ public final class ProberMetrics {
     public static final String UNKNOWN = "unknown";
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Counter results = Counter.builder().name("prober_probe_total")
+    private final Counter results = Counter.builder().withoutExemplars().name("prober_probe_total")
             .help("Cumulative number of a liveness, readiness or startup probe for a container by result.")
             .labelNames("probe_type", "result", "container", "pod", "namespace", "pod_uid").register(registry);
-    private final Histogram durations = Histogram.builder().name("prober_probe_duration_seconds")
+    private final Histogram durations = Histogram.builder().withoutExemplars().name("prober_probe_duration_seconds")
             .help("Duration in seconds for a probe response.")
             .labelNames("probe_type", "container", "pod", "namespace")
             .classicOnly().classicUpperBounds(Buckets.DEFAULT).register(registry);

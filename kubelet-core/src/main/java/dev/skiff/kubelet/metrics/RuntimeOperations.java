@@ -17,14 +17,14 @@ public final class RuntimeOperations {
     private final Counter errors;
 
     RuntimeOperations(PrometheusRegistry registry) {
-        operations = Counter.builder().name("kubelet_runtime_operations_total")
+        operations = Counter.builder().withoutExemplars().name("kubelet_runtime_operations_total")
                 .help("Cumulative number of runtime operations by operation type.")
                 .labelNames("operation_type").register(registry);
-        durations = Histogram.builder().name("kubelet_runtime_operations_duration_seconds")
+        durations = Histogram.builder().withoutExemplars().name("kubelet_runtime_operations_duration_seconds")
                 .help("Duration in seconds of runtime operations. Broken down by operation type.")
                 .labelNames("operation_type").classicOnly().classicUpperBounds(Buckets.RUNTIME_OPERATIONS)
                 .register(registry);
-        errors = Counter.builder().name("kubelet_runtime_operations_errors_total")
+        errors = Counter.builder().withoutExemplars().name("kubelet_runtime_operations_errors_total")
                 .help("Cumulative number of runtime operation errors by operation type.")
                 .labelNames("operation_type").register(registry);
     }
