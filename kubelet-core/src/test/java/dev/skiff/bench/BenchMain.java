@@ -28,6 +28,16 @@ final class BenchMain {
     private BenchMain() {
     }
 
+    /** What a bench says when it cannot measure: why, and the end of Skiff's log when one was started. Returns 1. */
+    static int cannotMeasure(Throwable e, BenchSkiff skiff) {
+        System.out.println("bench: cannot measure: " + e.getMessage());
+        if (skiff != null) {
+            System.out.println("bench: last lines of " + skiff.log + ":");
+            skiff.tail(30).forEach(l -> System.out.println("  | " + l));
+        }
+        return 1;
+    }
+
     static void run(Function<Setup, Bench> create) throws Exception {
         Path skiff = BenchSkiff.locate();
         DockerClient docker = TestDocker.client();

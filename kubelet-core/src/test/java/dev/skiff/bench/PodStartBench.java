@@ -89,12 +89,7 @@ public final class PodStartBench implements BenchMain.Bench {
             System.out.println("  skiff's log: " + run.log);
             return 0;
         } catch (BenchException e) {
-            System.out.println("bench: cannot measure: " + e.getMessage());
-            if (run != null) {
-                System.out.println("bench: last lines of " + run.log + ":");
-                run.tail(30).forEach(l -> System.out.println("  | " + l));
-            }
-            return 1;
+            return BenchMain.cannotMeasure(e, run);
         } finally {
             if (run != null) {
                 run.stop();

@@ -93,11 +93,7 @@ public final class ProbeLoadBench implements BenchMain.Bench {
             System.out.println("  skiff's log: " + run.log);
             return 0;
         } catch (BenchException e) {
-            System.out.println("bench: cannot measure: " + e.getMessage());
-            if (run != null) {
-                run.tail(30).forEach(l -> System.out.println("  | " + l));
-            }
-            return 1;
+            return BenchMain.cannotMeasure(e, run);
         } finally {
             BenchSkiff.removeAll(run, base, http, namespace, BATCH_TIMEOUT);
         }

@@ -75,11 +75,7 @@ public final class TerminationBench implements BenchMain.Bench {
             System.out.println("  skiff's log: " + run.log);
             return 0;
         } catch (BenchException e) {
-            System.out.println("bench: cannot measure: " + e.getMessage());
-            if (run != null) {
-                run.tail(30).forEach(l -> System.out.println("  | " + l));
-            }
-            return 1;
+            return BenchMain.cannotMeasure(e, run);
         } finally {
             if (run != null) {
                 BenchSkiff.deleteManifests(base.resolve("manifests"));
