@@ -8,6 +8,7 @@ import dev.skiff.cri.docker.KubeLabels;
 import dev.skiff.cri.testing.TestDocker;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -84,7 +85,7 @@ public final class ExecBench implements BenchMain.Bench {
             String pod = "exec-" + run.node;
             String containerId = containerId();
             HttpClient https = BenchSkiff.httpsClient(run.certDir().resolve("kubelet.crt"));
-            String token = Files.readString(run.certDir().resolve("admin.token")).strip();
+            String token = adminToken(run.certDir().resolve("admin.token"));
 
             List<String> dockerCli = List.of("docker", "exec", containerId, "true");
             List<String> skiffCli = new ArrayList<>(List.of(skiff.toString(), "exec"));
@@ -118,6 +119,14 @@ public final class ExecBench implements BenchMain.Bench {
         } finally {
             BenchSkiff.removeAll(run, base, http, namespace, POD_TIMEOUT);
         }
+    }
+
+    /** The local admin token the kubelet writes for the CLI (and this bench's in-process client). */
+    private static String adminToken(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new BenchException("no admin token at " + file + ": this kubelet does not write one for the CLI");
+        }
+        return Files.readString(file).strip();
     }
 
     private String containerId() {
