@@ -1,0 +1,345 @@
+package dev.skiff.cri.streaming;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.spdy.SpdyDataFrame;
+import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
+import io.netty.handler.codec.spdy.SpdyPingFrame;
+import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
+import io.netty.handler.codec.spdy.SpdySynStreamFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Port-forward over SPDY/3.1 ({@code portforward.k8s.io}): the client opens a pair of streams
+ * per connection, {@code error} and {@code data}, with the same {@code requestID} and
+ * {@code port} headers. Each pair gets its own socket into the pod's network namespace; bytes
+ * are copied both ways on this connection's event loop, end-of-stream is passed on as a
+ * half-close, and a failure is written on that pair's error stream only (upstream's text:
+ * "error forwarding port N to pod SANDBOX, uid : ...").
+ */
+final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(SpdyPortForwardHandler.class);
+    static final Duration DIAL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String podSandboxId;
+    private final PodPortDialer dialer;
+    private final Executor dialExecutor;
+    private final Duration creationTimeout;
+    private final Map<String, Pair> pairs = new HashMap<>();
+    private final Map<Integer, Pair> byStream = new HashMap<>();
+    private ChannelHandlerContext ctx;
+
+    SpdyPortForwardHandler(String podSandboxId, PodPortDialer dialer, Executor dialExecutor, Duration creationTimeout) {
+        this.podSandboxId = podSandboxId;
+        this.dialer = dialer;
+        this.dialExecutor = dialExecutor;
+        this.creationTimeout = creationTimeout;
+    }
+
+    /** One forwarded connection: its two streams and the socket into the pod. */
+    private final class Pair {
+        final String requestId;
+        int dataStream;
+        int errorStream;
+        String portHeader;
+        Channel upstream;
+        final List<ByteBuf> pending = new ArrayList<>();
+        boolean clientDone;
+        boolean closed;
+        ScheduledFuture<?> timer;
+
+        Pair(String requestId) {
+            this.requestId = requestId;
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof SpdySynStreamFrame syn) {
+                onStream(syn);
+            } else if (msg instanceof SpdyDataFrame data) {
+                onData(data);
+            } else if (msg instanceof SpdyRstStreamFrame rst) {
+                Pair p = byStream.get(rst.streamId());
+                if (p != null) {
+                    close(p);
+                }
+            } else if (msg instanceof SpdyPingFrame ping) {
+                SpdyFrames.pong(ctx, ping);
+            } else if (msg instanceof SpdyGoAwayFrame) {
+                ctx.close();
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onStream(SpdySynStreamFrame syn) {
+        String type = SpdyFrames.header(syn, SpdyFrames.STREAM_TYPE);
+        boolean data = "data".equalsIgnoreCase(type);
+        if (!data && !"error".equalsIgnoreCase(type)) {
+            log.warn("port-forward to pod sandbox {}: refusing stream {} of type {}", podSandboxId, syn.streamId(), type);
+            SpdyFrames.reset(ctx, syn.streamId());
+            return;
+        }
+        String requestId = SpdyFrames.header(syn, SpdyFrames.REQUEST_ID);
+        if (requestId == null || requestId.isEmpty()) {
+            // clients before requestID: the error stream was opened just before its data stream (upstream's fallback)
+            requestId = Integer.toString(data ? syn.streamId() - 2 : syn.streamId());
+        }
+        Pair p = pairs.computeIfAbsent(requestId, Pair::new);
+        if ((data ? p.dataStream : p.errorStream) != 0) {
+            SpdyFrames.reset(ctx, syn.streamId());
+            return;
+        }
+        if (data) {
+            p.dataStream = syn.streamId();
+            p.portHeader = SpdyFrames.header(syn, SpdyFrames.PORT);
+        } else {
+            p.errorStream = syn.streamId();
+        }
+        byStream.put(syn.streamId(), p);
+        SpdyFrames.reply(ctx, syn.streamId());
+        ctx.flush();
+        if (p.dataStream != 0 && p.errorStream != 0) {
+            if (p.timer != null) {
+                p.timer.cancel(false);
+            }
+            connect(p);
+        } else if (p.timer == null) {
+            p.timer = ctx.executor().schedule(() -> {
+                if (!p.closed && (p.dataStream == 0 || p.errorStream == 0)) {
+                    fail(p, "timed out waiting for both data and error streams for request " + p.requestId);
+                }
+            }, creationTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void connect(Pair p) {
+        int port;
+        try {
+            port = Integer.parseInt(p.portHeader == null ? "" : p.portHeader.trim());
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            fail(p, String.format("error forwarding port %s to pod %s, uid : invalid port %s (want 1 to 65535)",
+                    p.portHeader, podSandboxId, p.portHeader));
+            return;
+        }
+        int target = port;
+        log.info("port-forward to port {} in pod sandbox {} (request {})", target, podSandboxId, p.requestId);
+        dialExecutor.execute(() -> {
+            try {
+                SocketChannel socket = dialer.dial(podSandboxId, target, DIAL_TIMEOUT);
+                ctx.executor().execute(() -> attach(p, socket, target));
+            } catch (IOException | RuntimeException e) {
+                ctx.executor().execute(() -> fail(p, String.format("error forwarding port %d to pod %s, uid : %s", target, podSandboxId, e.getMessage())));
+            }
+        });
+    }
+
+    private void attach(Pair p, SocketChannel socket, int port) {
+        if (p.closed || !ctx.channel().isActive()) {
+            closeQuietly(socket);
+            return;
+        }
+        NioSocketChannel upstream;
+        try {
+            upstream = new NioSocketChannel(socket);
+        } catch (RuntimeException e) {
+            closeQuietly(socket);
+            fail(p, String.format("error forwarding port %d to pod %s, uid : %s", port, podSandboxId, e));
+            return;
+        }
+        upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        upstream.pipeline().addLast(new Upstream(p));
+        p.upstream = upstream;
+        ctx.channel().eventLoop().register(upstream).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(p, String.format("error forwarding port %d to pod %s, uid : %s", port, podSandboxId, f.cause()));
+                return;
+            }
+            for (ByteBuf b : p.pending) {
+                upstream.write(b);
+            }
+            p.pending.clear();
+            upstream.flush();
+            if (p.clientDone) {
+                upstream.shutdownOutput();
+            }
+        });
+    }
+
+    private void onData(SpdyDataFrame frame) {
+        Pair p = byStream.get(frame.streamId());
+        SpdyFrames.consumed(ctx, frame.streamId(), frame.content().readableBytes());
+        ctx.flush();
+        if (p == null || p.closed || frame.streamId() != p.dataStream) {
+            return;
+        }
+        if (frame.content().isReadable()) {
+            ByteBuf bytes = frame.content().retain();
+            if (p.upstream != null && p.upstream.isRegistered()) {
+                p.upstream.writeAndFlush(bytes);
+                if (!p.upstream.isWritable()) {
+                    // the pod reads slower than the client sends: stop reading the client until it catches up
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } else {
+                p.pending.add(bytes);
+            }
+        }
+        if (frame.isLast()) {
+            p.clientDone = true;
+            if (p.upstream instanceof NioSocketChannel ch && ch.isRegistered()) {
+                ch.shutdownOutput();
+            }
+        }
+    }
+
+    /** Copies the pod's bytes to the pair's data stream; their end ends the pair. */
+    private final class Upstream extends ChannelInboundHandlerAdapter {
+        private final Pair p;
+
+        Upstream(Pair p) {
+            this.p = p;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext upstreamCtx, Object msg) {
+            ByteBuf bytes = (ByteBuf) msg;
+            if (p.closed) {
+                bytes.release();
+                return;
+            }
+            SpdyFrames.data(ctx, p.dataStream, bytes);
+            if (!ctx.channel().isWritable()) {
+                upstreamCtx.channel().config().setAutoRead(false);
+                ctx.channel().eventLoop().execute(this::resumeWhenWritable);
+            }
+        }
+
+        private void resumeWhenWritable() {
+            if (p.closed || p.upstream == null) {
+                return;
+            }
+            if (ctx.channel().isWritable() || !ctx.channel().isActive()) {
+                p.upstream.config().setAutoRead(true);
+            } else {
+                ctx.channel().eventLoop().schedule(this::resumeWhenWritable, 10, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext upstreamCtx) {
+            if (upstreamCtx.channel().isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext upstreamCtx, Object evt) {
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                close(p);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext upstreamCtx) {
+            close(p);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext upstreamCtx, Throwable cause) {
+            fail(p, String.format("error forwarding port %s to pod %s, uid : %s", p.portHeader, podSandboxId, cause.getMessage()));
+        }
+    }
+
+    private void fail(Pair p, String message) {
+        if (p.closed) {
+            return;
+        }
+        log.warn("port-forward to pod sandbox {} (request {}): {}", podSandboxId, p.requestId, message);
+        if (p.errorStream != 0 && ctx.channel().isActive()) {
+            SpdyFrames.data(ctx, p.errorStream, Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
+        }
+        close(p);
+    }
+
+    /** Ends both streams of the pair and closes its socket. */
+    private void close(Pair p) {
+        if (p.closed) {
+            return;
+        }
+        p.closed = true;
+        if (p.timer != null) {
+            p.timer.cancel(false);
+        }
+        p.pending.forEach(ByteBuf::release);
+        p.pending.clear();
+        if (ctx.channel().isActive()) {
+            if (p.dataStream != 0) {
+                SpdyFrames.fin(ctx, p.dataStream);
+            }
+            if (p.errorStream != 0) {
+                SpdyFrames.fin(ctx, p.errorStream);
+            }
+            ctx.flush();
+        }
+        if (p.upstream != null) {
+            p.upstream.close();
+        }
+        pairs.remove(p.requestId);
+        byStream.remove(p.dataStream);
+        byStream.remove(p.errorStream);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (Pair p : new ArrayList<>(pairs.values())) {
+            close(p);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("port-forward connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already broken
+        }
+    }
+}

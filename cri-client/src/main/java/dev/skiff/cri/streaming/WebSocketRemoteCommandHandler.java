@@ -1,0 +1,168 @@
+package dev.skiff.cri.streaming;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.base64.Base64;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+
+/**
+ * Exec and attach over WebSocket with Kubernetes' channel protocols: every message starts
+ * with its channel (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize), as a byte in binary
+ * messages or an ASCII digit before base64 text for the base64 protocols. v5 adds the close
+ * signal, channel 255 with the closed channel as payload, so stdin can end while the session
+ * goes on. The session starts at once, with an empty message on the first output channel
+ * telling the client the connection is ready (as upstream).
+ */
+final class WebSocketRemoteCommandHandler extends SimpleChannelInboundHandler<WebSocketFrame> implements RemoteCommandTransport {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketRemoteCommandHandler.class);
+    static final int CLOSE_SIGNAL = 255;
+
+    private final RemoteCommandRun run;
+    private final RemoteCommandProtocol protocol;
+    private final StreamingRuntime runtime;
+    private ChannelHandlerContext ctx;
+    private WritabilityWaiters waiters;
+    private boolean closing;
+
+    WebSocketRemoteCommandHandler(Object request, RemoteCommandProtocol protocol, StreamingRuntime runtime) {
+        this.run = new RemoteCommandRun(request, protocol, this);
+        this.protocol = protocol;
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.waiters = new WritabilityWaiters(ctx.channel());
+        StreamOptions o = run.options();
+        StreamType first = o.stdout() ? StreamType.STDOUT : o.stderr() ? StreamType.STDERR : StreamType.ERROR;
+        write(first, Unpooled.EMPTY_BUFFER);
+        run.start(runtime, ctx.channel().eventLoop());
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof PingWebSocketFrame) {
+            ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            return;
+        }
+        if (frame instanceof CloseWebSocketFrame) {
+            run.onStdinClosed();
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)).addListener(f -> ctx.close());
+            return;
+        }
+        if (!(frame instanceof BinaryWebSocketFrame) && !(frame instanceof TextWebSocketFrame)) {
+            return;
+        }
+        ByteBuf content = frame.content();
+        if (!content.isReadable()) {
+            return;
+        }
+        int channel;
+        ByteBuf payload;
+        if (protocol.base64) {
+            channel = content.readByte() - '0';
+            payload = Base64.decode(content);
+        } else {
+            channel = content.readUnsignedByte();
+            payload = content.retain();
+        }
+        if (channel == CLOSE_SIGNAL && protocol.closeSignal()) {
+            if (payload.isReadable() && payload.getUnsignedByte(payload.readerIndex()) == StreamType.STDIN.channel) {
+                run.onStdinClosed();
+            }
+            payload.release();
+            return;
+        }
+        var type = StreamType.ofChannel(channel);
+        if (type.isPresent() && type.get() == StreamType.STDIN) {
+            if (payload.isReadable()) {
+                run.onStdin(payload);
+            } else {
+                payload.release();
+            }
+        } else if (type.isPresent() && type.get() == StreamType.RESIZE) {
+            run.onResize(payload);
+        } else {
+            payload.release();
+        }
+    }
+
+    @Override
+    public void write(StreamType type, ByteBuf data) {
+        if (closing) {
+            data.release();
+            return;
+        }
+        ctx.writeAndFlush(frame(type, data));
+    }
+
+    private WebSocketFrame frame(StreamType type, ByteBuf data) {
+        if (protocol.base64) {
+            ByteBuf text = Unpooled.buffer(1 + data.readableBytes() * 4 / 3 + 4);
+            text.writeByte('0' + type.channel);
+            if (data.isReadable()) {
+                ByteBuf encoded = Base64.encode(data, false);
+                text.writeBytes(encoded);
+                encoded.release();
+            }
+            data.release();
+            return new TextWebSocketFrame(text);
+        }
+        ByteBuf binary = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(new byte[] {(byte) type.channel}), data);
+        return new BinaryWebSocketFrame(binary);
+    }
+
+    @Override
+    public void finish(byte[] status) {
+        if (closing) {
+            return;
+        }
+        if (status.length > 0) {
+            write(StreamType.ERROR, Unpooled.wrappedBuffer(status));
+        }
+        closing = true;
+        GracefulClose.after(ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)), ctx);
+    }
+
+    @Override
+    public boolean writable() {
+        return waiters.writable();
+    }
+
+    @Override
+    public void whenWritable(Runnable task) {
+        waiters.add(task);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        waiters.changed();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        run.onClientGone();
+        waiters.changed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("WebSocket stream connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+}
