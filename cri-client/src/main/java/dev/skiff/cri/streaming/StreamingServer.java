@@ -103,7 +103,7 @@ public final class StreamingServer implements AutoCloseable {
     }
 
     /** {@code HOST:PORT} or {@code [V6]:PORT}. */
-    static InetSocketAddress parseAddress(String address) {
+    public static InetSocketAddress parseAddress(String address) {
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
             throw new IllegalArgumentException("streaming address \"" + address + "\" is not HOST:PORT (e.g. 127.0.0.1:0)");
