@@ -3,6 +3,7 @@ package dev.skiff.cri.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skiff.cri.streaming.NettySpdyProbe;
+import dev.skiff.cri.streaming.NettyWebSocketProbe;
 import dev.skiff.cri.v1.*;
 import io.grpc.Status;
 import io.netty.handler.codec.http.HttpResponse;
@@ -214,6 +215,32 @@ class DockerStreamingIT {
             assertTrue(err.startsWith("error forwarding port 8081 to pod " + sandboxId + ", uid : "), err);
             assertEquals("", c.awaitEnd(data, WAIT));
             assertTrue(c.channel().isActive(), "a refused port fails its own streams only");
+        }
+    }
+
+    @Test
+    void webSocketV5ExecEndsStdinWithTheCloseSignal() throws Exception {
+        String id = container("sleep 3600");
+        try (NettyWebSocketProbe c = new NettyWebSocketProbe()) {
+            assertEquals("v5.channel.k8s.io", c.connect(execUrl(id, true, false, "sh", "-c", "tr a-z A-Z; echo done >&2; exit 4"), "v5.channel.k8s.io"));
+            c.send(0, "over websocket\n");
+            c.send(255, new byte[] {0});
+            c.awaitClose(60);
+            assertEquals("OVER WEBSOCKET\n", c.received(1));
+            assertEquals("done\n", c.received(2));
+            JsonNode status = JSON.readTree(c.received(3));
+            assertEquals("4", status.at("/details/causes/0/message").asText(), status.toString());
+        }
+    }
+
+    @Test
+    void webSocketV4Base64ExecWithTty() throws Exception {
+        String id = container("sleep 3600");
+        try (NettyWebSocketProbe c = new NettyWebSocketProbe()) {
+            assertEquals("v4.base64.channel.k8s.io", c.connect(execUrl(id, false, true, "sh", "-c", "echo tty:$(tty)"), "v4.base64.channel.k8s.io"));
+            c.awaitClose(60);
+            assertTrue(c.received(1).startsWith("tty:/dev/pts/"), c.received(1));
+            assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.received(3));
         }
     }
 
