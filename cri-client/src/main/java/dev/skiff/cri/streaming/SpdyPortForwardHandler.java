@@ -38,7 +38,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SpdyPortForwardHandler.class);
-    static final Duration DIAL_TIMEOUT = Duration.ofSeconds(30);
 
     private final String podSandboxId;
     private final PodPortDialer dialer;
@@ -55,20 +54,33 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
         this.creationTimeout = creationTimeout;
     }
 
-    /** One forwarded connection: its two streams and the socket into the pod. */
-    private final class Pair {
+    /** One forwarded connection: its two streams and, once both are open, the connection into the pod. */
+    private final class Pair implements PortForwardConnection.ClientSide {
         final String requestId;
         int dataStream;
         int errorStream;
         String portHeader;
-        Channel upstream;
-        final List<ByteBuf> pending = new ArrayList<>();
-        boolean clientDone;
+        PortForwardConnection connection;
         boolean closed;
         ScheduledFuture<?> timer;
 
         Pair(String requestId) {
             this.requestId = requestId;
+        }
+
+        @Override
+        public void data(ByteBuf bytes) {
+            SpdyFrames.data(ctx, dataStream, bytes);
+        }
+
+        @Override
+        public void error(String message) {
+            SpdyFrames.data(ctx, errorStream, Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void end() {
+            close(this);
         }
     }
 
@@ -152,132 +164,22 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
                     p.portHeader, podSandboxId, p.portHeader));
             return;
         }
-        int target = port;
-        log.info("port-forward to port {} in pod sandbox {} (request {})", target, podSandboxId, p.requestId);
-        dialExecutor.execute(() -> {
-            try {
-                SocketChannel socket = dialer.dial(podSandboxId, target, DIAL_TIMEOUT);
-                ctx.executor().execute(() -> attach(p, socket, target));
-            } catch (IOException | RuntimeException e) {
-                ctx.executor().execute(() -> fail(p, String.format("error forwarding port %d to pod %s, uid : %s", target, podSandboxId, e.getMessage())));
-            }
-        });
-    }
-
-    private void attach(Pair p, SocketChannel socket, int port) {
-        if (p.closed || !ctx.channel().isActive()) {
-            closeQuietly(socket);
-            return;
-        }
-        NioSocketChannel upstream;
-        try {
-            upstream = new NioSocketChannel(socket);
-        } catch (RuntimeException e) {
-            closeQuietly(socket);
-            fail(p, String.format("error forwarding port %d to pod %s, uid : %s", port, podSandboxId, e));
-            return;
-        }
-        upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        upstream.pipeline().addLast(new Upstream(p));
-        p.upstream = upstream;
-        ctx.channel().eventLoop().register(upstream).addListener(f -> {
-            if (!f.isSuccess()) {
-                fail(p, String.format("error forwarding port %d to pod %s, uid : %s", port, podSandboxId, f.cause()));
-                return;
-            }
-            for (ByteBuf b : p.pending) {
-                upstream.write(b);
-            }
-            p.pending.clear();
-            upstream.flush();
-            if (p.clientDone) {
-                upstream.shutdownOutput();
-            }
-        });
+        p.connection = new PortForwardConnection(podSandboxId, port, ctx.channel(), p);
+        p.connection.start(dialer, dialExecutor);
     }
 
     private void onData(SpdyDataFrame frame) {
         Pair p = byStream.get(frame.streamId());
         SpdyFrames.consumed(ctx, frame.streamId(), frame.content().readableBytes());
         ctx.flush();
-        if (p == null || p.closed || frame.streamId() != p.dataStream) {
+        if (p == null || p.closed || p.connection == null || frame.streamId() != p.dataStream) {
             return;
         }
         if (frame.content().isReadable()) {
-            ByteBuf bytes = frame.content().retain();
-            if (p.upstream != null && p.upstream.isRegistered()) {
-                p.upstream.writeAndFlush(bytes);
-                if (!p.upstream.isWritable()) {
-                    // the pod reads slower than the client sends: stop reading the client until it catches up
-                    ctx.channel().config().setAutoRead(false);
-                }
-            } else {
-                p.pending.add(bytes);
-            }
+            p.connection.fromClient(frame.content().retain());
         }
         if (frame.isLast()) {
-            p.clientDone = true;
-            if (p.upstream instanceof NioSocketChannel ch && ch.isRegistered()) {
-                ch.shutdownOutput();
-            }
-        }
-    }
-
-    /** Copies the pod's bytes to the pair's data stream; their end ends the pair. */
-    private final class Upstream extends ChannelInboundHandlerAdapter {
-        private final Pair p;
-
-        Upstream(Pair p) {
-            this.p = p;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext upstreamCtx, Object msg) {
-            ByteBuf bytes = (ByteBuf) msg;
-            if (p.closed) {
-                bytes.release();
-                return;
-            }
-            SpdyFrames.data(ctx, p.dataStream, bytes);
-            if (!ctx.channel().isWritable()) {
-                upstreamCtx.channel().config().setAutoRead(false);
-                ctx.channel().eventLoop().execute(this::resumeWhenWritable);
-            }
-        }
-
-        private void resumeWhenWritable() {
-            if (p.closed || p.upstream == null) {
-                return;
-            }
-            if (ctx.channel().isWritable() || !ctx.channel().isActive()) {
-                p.upstream.config().setAutoRead(true);
-            } else {
-                ctx.channel().eventLoop().schedule(this::resumeWhenWritable, 10, TimeUnit.MILLISECONDS);
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext upstreamCtx) {
-            if (upstreamCtx.channel().isWritable()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext upstreamCtx, Object evt) {
-            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                close(p);
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext upstreamCtx) {
-            close(p);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext upstreamCtx, Throwable cause) {
-            fail(p, String.format("error forwarding port %s to pod %s, uid : %s", p.portHeader, podSandboxId, cause.getMessage()));
+            p.connection.clientDone();
         }
     }
 
@@ -301,8 +203,9 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
         if (p.timer != null) {
             p.timer.cancel(false);
         }
-        p.pending.forEach(ByteBuf::release);
-        p.pending.clear();
+        if (p.connection != null) {
+            p.connection.close();
+        }
         if (ctx.channel().isActive()) {
             if (p.dataStream != 0) {
                 SpdyFrames.fin(ctx, p.dataStream);
@@ -312,13 +215,9 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
             }
             ctx.flush();
         }
-        if (p.upstream != null) {
-            p.upstream.close();
-        }
         pairs.remove(p.requestId);
         byStream.remove(p.dataStream);
         byStream.remove(p.errorStream);
-        ctx.channel().config().setAutoRead(true);
     }
 
     @Override
@@ -335,11 +234,4 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private static void closeQuietly(SocketChannel socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // already broken
-        }
-    }
 }

@@ -3,7 +3,6 @@ package dev.skiff.cri.streaming;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
@@ -30,31 +29,25 @@ import java.util.concurrent.TimeUnit;
  * starts. Output goes out as DATA frames, the result on the error stream, then every stream is
  * ended and the connection closed.
  */
-final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter implements RemoteCommandTransport {
+final class SpdyRemoteCommandHandler extends RemoteCommandHandler {
     private static final Logger log = LoggerFactory.getLogger(SpdyRemoteCommandHandler.class);
 
-    private final RemoteCommandRun run;
-    private final StreamingRuntime runtime;
     private final Duration creationTimeout;
     private final Map<Integer, StreamType> types = new HashMap<>();
     private final EnumMap<StreamType, Integer> ids = new EnumMap<>(StreamType.class);
     private final List<ByteBuf> earlyStdin = new ArrayList<>();
     private boolean earlyStdinClosed;
-    private ChannelHandlerContext ctx;
-    private WritabilityWaiters waiters;
     private ScheduledFuture<?> creationTimer;
     private boolean closing;
 
     SpdyRemoteCommandHandler(Object request, RemoteCommandProtocol protocol, StreamingRuntime runtime, Duration creationTimeout) {
-        this.run = new RemoteCommandRun(request, protocol, this);
-        this.runtime = runtime;
+        super(request, protocol, runtime);
         this.creationTimeout = creationTimeout;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        this.waiters = new WritabilityWaiters(ctx.channel());
+        super.handlerAdded(ctx);
         creationTimer = ctx.executor().schedule(() -> {
             if (!run.started()) {
                 log.warn("client did not create the streams within {}s: closing {}", creationTimeout.toSeconds(), ctx.channel().remoteAddress());
@@ -178,34 +171,10 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter implem
     }
 
     @Override
-    public boolean writable() {
-        return waiters.writable();
-    }
-
-    @Override
-    public void whenWritable(Runnable task) {
-        waiters.add(task);
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        waiters.changed();
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         creationTimer.cancel(false);
         earlyStdin.forEach(ByteBuf::release);
         earlyStdin.clear();
-        run.onClientGone();
-        waiters.changed();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("SPDY stream connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        ctx.close();
+        super.channelInactive(ctx);
     }
 }

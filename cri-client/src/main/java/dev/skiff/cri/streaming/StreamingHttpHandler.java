@@ -85,11 +85,11 @@ final class StreamingHttpHandler extends SimpleChannelInboundHandler<FullHttpReq
             return;
         }
         if (isWebSocket(req)) {
-            if (request instanceof PortForwardRequest) {
-                respond(ctx, HttpResponseStatus.BAD_REQUEST, "port-forward over WebSocket is not supported by this server; use SPDY/3.1\n");
-                return;
+            if (request instanceof PortForwardRequest pf) {
+                webSocketPortForward(ctx, req, pf);
+            } else {
+                webSocket(ctx, req, request);
             }
-            webSocket(ctx, req, request);
             return;
         }
         spdy(ctx, req, request);
@@ -155,9 +155,72 @@ final class StreamingHttpHandler extends SimpleChannelInboundHandler<FullHttpReq
         p.remove(StreamingServer.HTTP_CODEC);
     }
 
-    private void webSocket(ChannelHandlerContext ctx, FullHttpRequest req, Object request) {
-        List<String> offered = req.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL).stream()
+    /** Upstream's V4Options: the CRI request's ports, else the URL's {@code port} parameters. */
+    private void webSocketPortForward(ChannelHandlerContext ctx, FullHttpRequest req, PortForwardRequest pf) {
+        List<Integer> ports = new ArrayList<>(pf.getPortList());
+        if (ports.isEmpty()) {
+            for (String v : new QueryStringDecoder(req.uri()).parameters().getOrDefault("port", List.of())) {
+                for (String p : v.split(",")) {
+                    try {
+                        ports.add(Integer.parseInt(p.trim()));
+                    } catch (NumberFormatException e) {
+                        respond(ctx, HttpResponseStatus.BAD_REQUEST, "unable to parse \"" + p.trim() + "\" as a port\n");
+                        return;
+                    }
+                }
+            }
+        }
+        for (int port : ports) {
+            if (port < 1 || port > 65535) {
+                respond(ctx, HttpResponseStatus.BAD_REQUEST, "port " + port + " must be > 0 and < 65536\n");
+                return;
+            }
+        }
+        if (ports.isEmpty()) {
+            respond(ctx, HttpResponseStatus.BAD_REQUEST, "at least one port must be given for port-forward over WebSocket\n");
+            return;
+        }
+        List<String> offered = offeredSubprotocols(req);
+        List<String> server = List.of(WebSocketPortForwardHandler.V4_BINARY, WebSocketPortForwardHandler.V4_BASE64);
+        Optional<String> chosen = offered.isEmpty() ? Optional.empty() : RemoteCommandProtocol.negotiate(offered, server);
+        if (!offered.isEmpty() && chosen.isEmpty()) {
+            respond(ctx, HttpResponseStatus.BAD_REQUEST, String.format(
+                    "requested protocol(s) are not supported: %s; supports %s\n", goList(offered), goList(server)));
+            return;
+        }
+        boolean base64 = chosen.map(WebSocketPortForwardHandler.V4_BASE64::equals).orElse(false);
+        if (handshake(ctx, req, chosen.orElse(null))) {
+            ctx.pipeline().addLast("ws-portforward", new WebSocketPortForwardHandler(pf.getPodSandboxId(), ports, base64, runtime.ports(), dialExecutor));
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    /** Answers the WebSocket upgrade (Netty swaps the HTTP codecs for WebSocket ones); false when refused. */
+    private boolean handshake(ChannelHandlerContext ctx, FullHttpRequest req, String subprotocol) {
+        String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, subprotocol, false, MAX_WEBSOCKET_FRAME)
+                .newHandshaker(req);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            return false;
+        }
+        handshaker.handshake(ctx.channel(), req).addListener(f -> {
+            if (!f.isSuccess()) {
+                log.warn("WebSocket handshake with {} failed: {}", ctx.channel().remoteAddress(), f.cause().toString());
+                ctx.close();
+            }
+        });
+        ctx.pipeline().addLast("ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_FRAME));
+        return true;
+    }
+
+    private static List<String> offeredSubprotocols(FullHttpRequest req) {
+        return req.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL).stream()
                 .flatMap(v -> List.of(v.split(",")).stream()).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private void webSocket(ChannelHandlerContext ctx, FullHttpRequest req, Object request) {
+        List<String> offered = offeredSubprotocols(req);
         List<String> server = RemoteCommandProtocol.webSocketIds();
         RemoteCommandProtocol protocol;
         if (offered.isEmpty()) {
@@ -171,24 +234,10 @@ final class StreamingHttpHandler extends SimpleChannelInboundHandler<FullHttpReq
             }
             protocol = RemoteCommandProtocol.of(chosen.get()).orElseThrow();
         }
-        String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri();
-        WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(url,
-                offered.isEmpty() ? null : protocol.id, false, MAX_WEBSOCKET_FRAME);
-        WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
-        if (handshaker == null) {
-            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
-            return;
+        if (handshake(ctx, req, offered.isEmpty() ? null : protocol.id)) {
+            ctx.pipeline().addLast("ws-remotecommand", new WebSocketRemoteCommandHandler(request, protocol, runtime));
+            ctx.pipeline().remove(this);
         }
-        ChannelPipeline p = ctx.pipeline();
-        handshaker.handshake(ctx.channel(), req).addListener(f -> {
-            if (!f.isSuccess()) {
-                log.warn("WebSocket handshake with {} failed: {}", ctx.channel().remoteAddress(), f.cause().toString());
-                ctx.close();
-            }
-        });
-        p.addLast("ws-aggregator", new WebSocketFrameAggregator(MAX_WEBSOCKET_FRAME));
-        p.addLast("ws-remotecommand", new WebSocketRemoteCommandHandler(request, protocol, runtime));
-        p.remove(this);
     }
 
     private static List<String> clientProtocols(FullHttpRequest req) {

@@ -3,7 +3,6 @@ package dev.skiff.cri.streaming;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.base64.Base64;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -12,8 +11,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.util.ReferenceCountUtil;
 
 
 /**
@@ -24,27 +22,20 @@ import org.slf4j.LoggerFactory;
  * goes on. The session starts at once, with an empty message on the first output channel
  * telling the client the connection is ready (as upstream).
  */
-final class WebSocketRemoteCommandHandler extends SimpleChannelInboundHandler<WebSocketFrame> implements RemoteCommandTransport {
-    private static final Logger log = LoggerFactory.getLogger(WebSocketRemoteCommandHandler.class);
+final class WebSocketRemoteCommandHandler extends RemoteCommandHandler {
     static final int CLOSE_SIGNAL = 255;
 
-    private final RemoteCommandRun run;
     private final RemoteCommandProtocol protocol;
-    private final StreamingRuntime runtime;
-    private ChannelHandlerContext ctx;
-    private WritabilityWaiters waiters;
     private boolean closing;
 
     WebSocketRemoteCommandHandler(Object request, RemoteCommandProtocol protocol, StreamingRuntime runtime) {
-        this.run = new RemoteCommandRun(request, protocol, this);
+        super(request, protocol, runtime);
         this.protocol = protocol;
-        this.runtime = runtime;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        this.waiters = new WritabilityWaiters(ctx.channel());
+        super.handlerAdded(ctx);
         StreamOptions o = run.options();
         StreamType first = o.stdout() ? StreamType.STDOUT : o.stderr() ? StreamType.STDERR : StreamType.ERROR;
         write(first, Unpooled.EMPTY_BUFFER);
@@ -52,7 +43,17 @@ final class WebSocketRemoteCommandHandler extends SimpleChannelInboundHandler<We
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof WebSocketFrame frame) {
+                onFrame(frame);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onFrame(WebSocketFrame frame) {
         if (frame instanceof PingWebSocketFrame) {
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
             return;
@@ -135,34 +136,4 @@ final class WebSocketRemoteCommandHandler extends SimpleChannelInboundHandler<We
         closing = true;
         GracefulClose.after(ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)), ctx);
     }
-
-    @Override
-    public boolean writable() {
-        return waiters.writable();
-    }
-
-    @Override
-    public void whenWritable(Runnable task) {
-        waiters.add(task);
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        waiters.changed();
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        run.onClientGone();
-        waiters.changed();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("WebSocket stream connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        ctx.close();
-    }
-
 }

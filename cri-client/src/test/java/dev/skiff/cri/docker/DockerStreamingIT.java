@@ -244,6 +244,121 @@ class DockerStreamingIT {
         }
     }
 
+    @Test
+    void twoForwardedConnectionsCarryTenMebibytesEachIntact() throws Exception {
+        String id = container("mkdir -p /www && dd if=/dev/urandom of=/www/big bs=1048576 count=10 2>/dev/null && exec httpd -f -p 8080 -h /www");
+        PodFixture.await("the file is written", () -> pods.exec(id, "test", "-s", "/www/big").getExitCode() == 0, WAIT);
+        String want = pods.sh(id, "md5sum /www/big").split(" ")[0];
+        String url = pods.rt().portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).addPort(8080).build()).getUrl();
+        try (NettySpdyProbe c = new NettySpdyProbe()) {
+            c.connect(url, List.of("portforward.k8s.io"));
+            PodFixture.await("httpd answers", () -> {
+                try {
+                    return get(c, "probe" + System.nanoTime(), "/").length > 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, WAIT);
+            int[] data = new int[2];
+            for (int i = 0; i < 2; i++) {
+                c.open(Map.of("streamtype", "error", "port", "8080", "requestid", "big" + i));
+                data[i] = c.open(Map.of("streamtype", "data", "port", "8080", "requestid", "big" + i));
+            }
+            for (int d : data) {
+                c.send(d, "GET /big HTTP/1.0\r\n\r\n", true);
+            }
+            for (int d : data) {
+                byte[] body = body(c.awaitBytes(d, Duration.ofMinutes(3)));
+                assertEquals(10 * 1024 * 1024, body.length);
+                assertEquals(want, md5(body));
+            }
+        }
+    }
+
+    /**
+     * The shim adopts the log copying of every running pod container on this shared host (other
+     * tests' too), and each copier holds a Docker connection: files are counted net of those.
+     */
+    @Test
+    void hundredSessionsLeaveNoThreadsOrFilesBehind() throws Exception {
+        String id = container("sleep 3600");
+        for (int i = 0; i < 5; i++) {
+            execTrue(id); // warm up the pools
+        }
+        long threads = streamingThreads();
+        long fds = openFiles() - 2 * logCopiers();
+        for (int i = 0; i < 100; i++) {
+            execTrue(id);
+        }
+        PodFixture.await("streaming threads stay at " + threads, () -> streamingThreads() <= Math.max(threads, 6), WAIT);
+        PodFixture.await("open files back to " + fds + " (net of log copiers)", () -> openFiles() - 2 * logCopiers() <= fds + 8, WAIT);
+        int port = pods.cri().streamingAddress().getPort();
+        // TIME-WAIT holds no descriptor and ends on its own
+        PodFixture.await("no connection to the streaming port is left", () -> connectionsTo(port).isEmpty(), WAIT);
+    }
+
+    private static long streamingThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("cri-streaming-")).count();
+    }
+
+    private static long logCopiers() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("log-copier-")).count();
+    }
+
+    private static List<String> connectionsTo(int port) {
+        try {
+            Process ss = new ProcessBuilder("ss", "-tan", "sport = :" + port + " or dport = :" + port).redirectErrorStream(true).start();
+            List<String> lines = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.startsWith("State") && !l.startsWith("LISTEN") && !l.startsWith("TIME-WAIT") && !l.isBlank()).toList();
+            ss.waitFor();
+            return lines;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void execTrue(String id) throws Exception {
+        try (NettySpdyProbe c = new NettySpdyProbe()) {
+            c.connect(execUrl(id, false, false, "true"), V4);
+            int error = c.open(Map.of("streamtype", "error"));
+            c.open(Map.of("streamtype", "stdout"));
+            c.open(Map.of("streamtype", "stderr"));
+            assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.awaitEnd(error, WAIT));
+        }
+    }
+
+    private static long openFiles() {
+        try (var s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] get(NettySpdyProbe c, String requestId, String path) throws Exception {
+        c.open(Map.of("streamtype", "error", "port", "8080", "requestid", requestId));
+        int data = c.open(Map.of("streamtype", "data", "port", "8080", "requestid", requestId));
+        c.send(data, "GET " + path + " HTTP/1.0\r\n\r\n", true);
+        return c.awaitBytes(data, WAIT);
+    }
+
+    /** The body of an HTTP/1.0 response. */
+    private static byte[] body(byte[] response) {
+        for (int i = 0; i + 3 < response.length; i++) {
+            if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
+                return Arrays.copyOfRange(response, i + 4, response.length);
+            }
+        }
+        throw new AssertionError("no HTTP head in " + response.length + " bytes");
+    }
+
+    private static String md5(byte[] b) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(b));
+    }
+
     private List<String> processes(String id) {
         String[][] ps = pods.docker.topContainerCmd(id).exec().getProcesses();
         return Arrays.stream(ps).map(row -> String.join(" ", row)).toList();

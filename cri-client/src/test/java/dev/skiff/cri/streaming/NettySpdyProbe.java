@@ -105,6 +105,15 @@ public final class NettySpdyProbe implements AutoCloseable {
         return ended.get(id).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Every byte the stream received, once the server ended it. */
+    public byte[] awaitBytes(int id, Duration timeout) throws Exception {
+        awaitEnd(id, timeout);
+        ByteArrayOutputStream out = received.get(id);
+        synchronized (out) {
+            return out.toByteArray();
+        }
+    }
+
     /** What the stream has received so far. */
     public String soFar(int id) {
         ByteArrayOutputStream out = received.get(id);

@@ -117,6 +117,16 @@ public final class NettyWebSocketProbe implements AutoCloseable {
         send(ch, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    public byte[] bytes(int ch) {
+        ByteArrayOutputStream out = channels.get(ch);
+        if (out == null) {
+            return new byte[0];
+        }
+        synchronized (out) {
+            return out.toByteArray();
+        }
+    }
+
     public String received(int ch) {
         ByteArrayOutputStream out = channels.get(ch);
         if (out == null) {
