@@ -188,6 +188,24 @@ class DockerStreamingIT {
     }
 
     @Test
+    void attachWithStdinFeedsAContainerCreatedWithStdinOnce() throws Exception {
+        String id = pods.start(sandboxId, sandbox, pods.container(sandbox, "reader", "tr a-z A-Z")
+                .setStdin(true).setStdinOnce(true).build());
+        String url = pods.rt().attach(AttachRequest.newBuilder().setContainerId(id).setStdin(true).setStdout(true).setStderr(true).build()).getUrl();
+        try (NettySpdyProbe c = new NettySpdyProbe()) {
+            c.connect(url, V4);
+            int error = c.open(Map.of("streamtype", "error"));
+            int stdin = c.open(Map.of("streamtype", "stdin"));
+            int stdout = c.open(Map.of("streamtype", "stdout"));
+            c.open(Map.of("streamtype", "stderr"));
+            c.send(stdin, "attached\n", true);
+            assertEquals("ATTACHED\n", c.awaitEnd(stdout, WAIT));
+            assertEquals("{\"metadata\":{},\"status\":\"Success\"}", c.awaitEnd(error, WAIT));
+        }
+        pods.awaitExited(id, WAIT);
+    }
+
+    @Test
     void portForwardReachesAServerInThePodAndReportsARefusedPortOnItsOwnStream() throws Exception {
         container("mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 8080 -h /www");
         String url = pods.rt().portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).build()).getUrl();
