@@ -8,6 +8,7 @@ import io.netty.handler.codec.spdy.DefaultSpdyPingFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyWindowUpdateFrame;
+import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
 import io.netty.handler.codec.spdy.SpdySynReplyFrame;
@@ -61,6 +62,19 @@ final class SpdyFrames {
             ctx.write(new DefaultSpdyWindowUpdateFrame(streamId, bytes));
             ctx.write(new DefaultSpdyWindowUpdateFrame(0, bytes));
         }
+    }
+
+    /** Handles PING and GOAWAY; false for any other frame. */
+    static boolean control(ChannelHandlerContext ctx, Object frame) {
+        if (frame instanceof SpdyPingFrame ping) {
+            pong(ctx, ping);
+            return true;
+        }
+        if (frame instanceof SpdyGoAwayFrame) {
+            ctx.close();
+            return true;
+        }
+        return false;
     }
 
     /** A ping from the client (odd id) is echoed; our own we never send. */

@@ -8,8 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
-import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
-import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -101,10 +99,8 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
                 if (p != null) {
                     close(p);
                 }
-            } else if (msg instanceof SpdyPingFrame ping) {
-                SpdyFrames.pong(ctx, ping);
-            } else if (msg instanceof SpdyGoAwayFrame) {
-                ctx.close();
+            } else {
+                SpdyFrames.control(ctx, msg);
             }
         } finally {
             ReferenceCountUtil.release(msg);

@@ -6,8 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
-import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
-import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -67,10 +65,8 @@ final class SpdyRemoteCommandHandler extends RemoteCommandHandler {
                 if (types.get(rst.streamId()) == StreamType.STDIN) {
                     stdinClosed();
                 }
-            } else if (msg instanceof SpdyPingFrame ping) {
-                SpdyFrames.pong(ctx, ping);
-            } else if (msg instanceof SpdyGoAwayFrame) {
-                ctx.close();
+            } else {
+                SpdyFrames.control(ctx, msg);
             }
         } finally {
             ReferenceCountUtil.release(msg);

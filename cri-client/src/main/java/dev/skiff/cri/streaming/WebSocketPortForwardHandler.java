@@ -4,12 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.base64.Base64;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -86,19 +83,7 @@ final class WebSocketPortForwardHandler extends ChannelInboundHandlerAdapter {
             payload.release();
             return;
         }
-        WebSocketFrame frame;
-        if (base64) {
-            ByteBuf text = Unpooled.buffer();
-            text.writeByte('0' + channel);
-            ByteBuf encoded = Base64.encode(payload, false);
-            text.writeBytes(encoded);
-            encoded.release();
-            payload.release();
-            frame = new TextWebSocketFrame(text);
-        } else {
-            frame = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(new byte[] {(byte) channel}), payload));
-        }
-        ctx.writeAndFlush(frame);
+        ctx.writeAndFlush(WebSocketChannels.frame(channel, payload, base64));
     }
 
     private void closeWhenAllEnded() {
@@ -116,11 +101,16 @@ final class WebSocketPortForwardHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
             } else if (msg instanceof CloseWebSocketFrame) {
                 ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)).addListener(f -> ctx.close());
-            } else if ((msg instanceof BinaryWebSocketFrame || msg instanceof TextWebSocketFrame) && ((WebSocketFrame) msg).content().isReadable()) {
-                ByteBuf content = ((WebSocketFrame) msg).content();
-                int channel = base64 ? content.readByte() - '0' : content.readUnsignedByte();
-                if (channel >= 0 && channel % 2 == 0 && channel / 2 < connections.size() && content.isReadable()) {
-                    connections.get(channel / 2).fromClient(base64 ? Base64.decode(content) : content.retain());
+            } else if (msg instanceof WebSocketFrame frame) {
+                WebSocketChannels.Message m = WebSocketChannels.read(frame, base64);
+                if (m == null) {
+                    return;
+                }
+                int channel = m.channel();
+                if (channel >= 0 && channel % 2 == 0 && channel / 2 < connections.size() && m.payload().isReadable()) {
+                    connections.get(channel / 2).fromClient(m.payload());
+                } else {
+                    m.payload().release();
                 }
             }
         } finally {

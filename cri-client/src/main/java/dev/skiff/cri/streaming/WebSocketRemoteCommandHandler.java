@@ -3,12 +3,9 @@ package dev.skiff.cri.streaming;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.base64.Base64;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -63,22 +60,12 @@ final class WebSocketRemoteCommandHandler extends RemoteCommandHandler {
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)).addListener(f -> ctx.close());
             return;
         }
-        if (!(frame instanceof BinaryWebSocketFrame) && !(frame instanceof TextWebSocketFrame)) {
+        WebSocketChannels.Message m = WebSocketChannels.read(frame, protocol.base64);
+        if (m == null) {
             return;
         }
-        ByteBuf content = frame.content();
-        if (!content.isReadable()) {
-            return;
-        }
-        int channel;
-        ByteBuf payload;
-        if (protocol.base64) {
-            channel = content.readByte() - '0';
-            payload = Base64.decode(content);
-        } else {
-            channel = content.readUnsignedByte();
-            payload = content.retain();
-        }
+        int channel = m.channel();
+        ByteBuf payload = m.payload();
         if (channel == CLOSE_SIGNAL && protocol.closeSignal()) {
             if (payload.isReadable() && payload.getUnsignedByte(payload.readerIndex()) == StreamType.STDIN.channel) {
                 run.onStdinClosed();
@@ -106,23 +93,7 @@ final class WebSocketRemoteCommandHandler extends RemoteCommandHandler {
             data.release();
             return;
         }
-        ctx.writeAndFlush(frame(type, data));
-    }
-
-    private WebSocketFrame frame(StreamType type, ByteBuf data) {
-        if (protocol.base64) {
-            ByteBuf text = Unpooled.buffer(1 + data.readableBytes() * 4 / 3 + 4);
-            text.writeByte('0' + type.channel);
-            if (data.isReadable()) {
-                ByteBuf encoded = Base64.encode(data, false);
-                text.writeBytes(encoded);
-                encoded.release();
-            }
-            data.release();
-            return new TextWebSocketFrame(text);
-        }
-        ByteBuf binary = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(new byte[] {(byte) type.channel}), data);
-        return new BinaryWebSocketFrame(binary);
+        ctx.writeAndFlush(WebSocketChannels.frame(type.channel, data, protocol.base64));
     }
 
     @Override

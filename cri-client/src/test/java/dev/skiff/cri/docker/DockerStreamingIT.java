@@ -295,7 +295,8 @@ class DockerStreamingIT {
 
     /**
      * The shim adopts the log copying of every running pod container on this shared host (other
-     * tests' too), and each copier holds a Docker connection: files are counted net of those.
+     * tests' too), and each copier holds a Docker connection, its log file and its lock: files are
+     * counted net of those, with room for that noise well below the 100 a leak per session makes.
      */
     @Test
     void hundredSessionsLeaveNoThreadsOrFilesBehind() throws Exception {
@@ -304,15 +305,19 @@ class DockerStreamingIT {
             execTrue(id); // warm up the pools
         }
         long threads = streamingThreads();
-        long fds = openFiles() - 2 * logCopiers();
+        long fds = netOpenFiles();
         for (int i = 0; i < 100; i++) {
             execTrue(id);
         }
         PodFixture.await("streaming threads stay at " + threads, () -> streamingThreads() <= Math.max(threads, 6), WAIT);
-        PodFixture.await("open files back to " + fds + " (net of log copiers)", () -> openFiles() - 2 * logCopiers() <= fds + 8, WAIT);
         int port = pods.cri().streamingAddress().getPort();
         // TIME-WAIT holds no descriptor and ends on its own
         PodFixture.await("no connection to the streaming port is left", () -> connectionsTo(port).isEmpty(), WAIT);
+        PodFixture.await("open files back near " + fds + " (net of log copiers)", () -> netOpenFiles() <= fds + 30, WAIT);
+    }
+
+    private static long netOpenFiles() {
+        return openFiles() - 3 * logCopiers();
     }
 
     private static long streamingThreads() {
@@ -335,6 +340,26 @@ class DockerStreamingIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void webSocketPortForwardServesEachRequestedPortOnItsOwnChannels() throws Exception {
+        String id = container("mkdir -p /www && echo hello-over-ws > /www/index.html && exec httpd -f -p 8080 -h /www");
+        PodFixture.await("httpd answers", () -> pods.exec(id, "wget", "-q", "-O-", "http://127.0.0.1:8080/index.html")
+                .getStdout().toStringUtf8().contains("hello-over-ws"), WAIT);
+        String url = pods.rt().portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId)
+                .addPort(8080).addPort(8081).build()).getUrl();
+        try (NettyWebSocketProbe c = new NettyWebSocketProbe()) {
+            assertEquals("v4.channel.k8s.io", c.connect(url, "v4.channel.k8s.io"));
+            c.send(0, "GET /index.html HTTP/1.0\r\n\r\n");
+            c.awaitClose(60);
+            byte[] port8080 = {(byte) 0x90, 0x1f};
+            assertArrayEquals(port8080, Arrays.copyOf(c.bytes(0), 2), "the data channel opens with its port");
+            assertArrayEquals(port8080, c.bytes(1), "no error on 8080");
+            assertTrue(c.received(0).contains("hello-over-ws"), c.received(0));
+            String error = new String(Arrays.copyOfRange(c.bytes(3), 2, c.bytes(3).length), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(error.startsWith("error forwarding port 8081 to pod " + sandboxId + ", uid : "), error);
         }
     }
 
