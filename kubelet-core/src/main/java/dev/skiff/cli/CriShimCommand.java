@@ -37,6 +37,11 @@ final class CriShimCommand implements Callable<Integer> {
             description = "Sandbox (pause) image; default: Skiff's own, imported into Docker on first use.")
     String podInfraImage;
 
+    @Option(names = "--streaming-address", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
+            description = "Where the CRI streaming server (exec, attach, port-forward URLs) listens; "
+                    + "port 0 picks a random one, as containerd (default: ${DEFAULT-VALUE}).")
+    String streamingAddress;
+
     @Option(names = {"-v", "--v"}, paramLabel = "N", defaultValue = "0", description = "Log verbosity (klog style).")
     int verbosity;
 
@@ -56,9 +61,9 @@ final class CriShimCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "shutdown"));
-        try (DockerCriRuntime runtime = DockerCriRuntime.connect(new DockerShimConfig(dockerEndpoint, podInfraImage));
+        try (DockerCriRuntime runtime = DockerCriRuntime.connect(new DockerShimConfig(dockerEndpoint, podInfraImage, streamingAddress));
              CriServer server = CriServer.start(socket, runtime.runtime(), runtime.images())) {
-            log.info("serving CRI v1 on unix://{} for Docker at {}", socket, dockerEndpoint);
+            log.info("serving CRI v1 on unix://{} for Docker at {} (streaming on {})", socket, dockerEndpoint, runtime.streamingAddress());
             stopRequested.await();
         } catch (StatusRuntimeException e) {
             // Docker not answering: one clear line, not a stack trace.

@@ -504,7 +504,8 @@ public final class Kubelet implements AutoCloseable {
             return RemoteCriRuntime.connect(remote.endpoint(), RUNTIME_REQUEST_TIMEOUT);
         }
         RuntimeEndpoint.InProcessDocker docker = (RuntimeEndpoint.InProcessDocker) s.runtimeEndpoint();
-        return DockerCriRuntime.connect(new DockerShimConfig(docker.dockerEndpoint(), s.podInfraContainerImage().orElse(null)));
+        return DockerCriRuntime.connect(new DockerShimConfig(docker.dockerEndpoint(), s.podInfraContainerImage().orElse(null),
+                docker.streamingAddress()));
     }
 
     /** The bound address of the secure server, when it runs. */

@@ -6,6 +6,7 @@ import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.ImageService;
 import dev.skiff.cri.RuntimeService;
 import dev.skiff.cri.stats.CgroupStatsReader;
+import dev.skiff.cri.streaming.StreamingServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,8 @@ public final class DockerCriRuntime implements CriRuntime {
     private final ContainerLogs logs;
     private final DockerRuntimeService runtime;
     private final DockerImageService images;
+    private final DockerStreamingRuntime streamingRuntime;
+    private final StreamingServer streaming;
 
     private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName) {
         this.docker = docker;
@@ -27,6 +30,17 @@ public final class DockerCriRuntime implements CriRuntime {
         this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
                 logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         this.images = new DockerImageService(docker);
+        this.streamingRuntime = new DockerStreamingRuntime(docker, DockerHijack.address(config.dockerEndpoint()),
+                new SandboxAddressDialer(runtime.sandboxes()));
+        try {
+            this.streaming = StreamingServer.start(config.streamingAddress(), streamingRuntime);
+        } catch (RuntimeException e) {
+            streamingRuntime.close();
+            runtime.close();
+            logs.close();
+            throw e;
+        }
+        runtime.useStreaming(streaming);
     }
 
     /** Connects to Docker (UNAVAILABLE when it does not answer) and resumes copying logs of running containers. */
@@ -43,7 +57,13 @@ public final class DockerCriRuntime implements CriRuntime {
             closeQuietly(docker);
             throw CriErrors.unavailable("Docker Engine at %s does not answer: %s", config.dockerEndpoint(), DockerErrors.dockerMessage(e));
         }
-        DockerCriRuntime runtime = new DockerCriRuntime(docker, config, ownPauseName);
+        DockerCriRuntime runtime;
+        try {
+            runtime = new DockerCriRuntime(docker, config, ownPauseName);
+        } catch (RuntimeException e) {
+            closeQuietly(docker);
+            throw e;
+        }
         runtime.runtime.resumeLogs();
         log.info("Docker CRI runtime connected to {}", config.dockerEndpoint());
         return runtime;
@@ -64,8 +84,15 @@ public final class DockerCriRuntime implements CriRuntime {
         return docker;
     }
 
+    /** The CRI streaming server's address (exec, attach and port-forward URLs point there). */
+    public java.net.InetSocketAddress streamingAddress() {
+        return streaming.address();
+    }
+
     @Override
     public void close() {
+        streaming.close();
+        streamingRuntime.close();
         runtime.close();
         logs.close();
         closeQuietly(docker);

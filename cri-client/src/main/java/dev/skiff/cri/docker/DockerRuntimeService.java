@@ -1,11 +1,13 @@
 package dev.skiff.cri.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Info;
 import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.RuntimeService;
 import dev.skiff.cri.stats.CgroupStatsReader;
+import dev.skiff.cri.streaming.StreamingServer;
 import dev.skiff.cri.v1.*;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -31,6 +33,7 @@ public final class DockerRuntimeService implements RuntimeService {
     private final ContainerLogs logs;
     private final ExecSyncRunner exec;
     private final DockerStats stats;
+    private StreamingServer streaming;
 
     public DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStatsReader cgroups) {
         this.docker = docker;
@@ -40,6 +43,15 @@ public final class DockerRuntimeService implements RuntimeService {
         this.sandboxes = new SandboxService(docker, pause, oom, logs::forget);
         this.containers = new ContainerService(docker, sandboxes, oom);
         this.stats = new DockerStats(docker, containers, sandboxes, cgroups);
+    }
+
+    /** The streaming server Exec, Attach and PortForward hand their URLs out from; without one they are UNIMPLEMENTED. */
+    void useStreaming(StreamingServer server) {
+        this.streaming = server;
+    }
+
+    SandboxService sandboxes() {
+        return sandboxes;
     }
 
     /** After a shim restart: copy logs again for every running pod container that has a log path. */
@@ -165,17 +177,55 @@ public final class DockerRuntimeService implements RuntimeService {
 
     @Override
     public ExecResponse exec(ExecRequest request) {
-        throw CriErrors.unimplemented("Exec (streaming) is not supported by the Skiff Docker shim; use ExecSync");
+        StreamingServer server = streaming("Exec");
+        if (!request.getContainerId().isEmpty() && request.getCmdCount() == 0) {
+            throw CriErrors.invalidArgument("Exec in container %s: cmd is empty", request.getContainerId());
+        }
+        if (!request.getContainerId().isEmpty()) {
+            requireRunning(request.getContainerId(), "exec in");
+        }
+        return server.getExec(request);
     }
 
     @Override
     public AttachResponse attach(AttachRequest request) {
-        throw CriErrors.unimplemented("Attach (streaming) is not supported by the Skiff Docker shim");
+        StreamingServer server = streaming("Attach");
+        if (!request.getContainerId().isEmpty()) {
+            requireRunning(request.getContainerId(), "attach to");
+        }
+        return server.getAttach(request);
     }
 
     @Override
     public PortForwardResponse portForward(PortForwardRequest request) {
-        throw CriErrors.unimplemented("PortForward (streaming) is not supported by the Skiff Docker shim");
+        StreamingServer server = streaming("PortForward");
+        if (!request.getPodSandboxId().isEmpty()) {
+            InspectContainerResponse sandbox = sandboxes.inspectSandbox(request.getPodSandboxId());
+            if (!Boolean.TRUE.equals(sandbox.getState().getRunning())) {
+                throw CriErrors.failedPrecondition("pod sandbox %s is not running", request.getPodSandboxId());
+            }
+        }
+        for (int port : request.getPortList()) {
+            if (port < 1 || port > 65535) {
+                throw CriErrors.invalidArgument("PortForward to pod sandbox %s: port %d is not in 1-65535", request.getPodSandboxId(), port);
+            }
+        }
+        return server.getPortForward(request);
+    }
+
+    private StreamingServer streaming(String call) {
+        if (streaming == null) {
+            throw CriErrors.unimplemented("%s: this Docker shim runs without a streaming server", call);
+        }
+        return streaming;
+    }
+
+    /** As cri-dockerd's checkContainerStatus: NOT_FOUND for an unknown container, FAILED_PRECONDITION for a stopped one. */
+    private void requireRunning(String containerId, String what) {
+        InspectContainerResponse c = containers.inspectContainer(containerId);
+        if (!Boolean.TRUE.equals(c.getState().getRunning())) {
+            throw CriErrors.failedPrecondition("cannot %s container %s: container not running", what, containerId);
+        }
     }
 
     @Override

@@ -13,8 +13,6 @@ import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.v1.ExecSyncRequest;
 import dev.skiff.cri.v1.ExecSyncResponse;
 import io.grpc.Status;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +24,6 @@ import java.util.concurrent.TimeUnit;
  * process (and its descendants) is killed from the host, since Docker has no exec kill.
  */
 public final class ExecSyncRunner {
-    private static final Logger log = LoggerFactory.getLogger(ExecSyncRunner.class);
     static final int MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
     private final DockerClient docker;
@@ -143,27 +140,8 @@ public final class ExecSyncRunner {
         return exec;
     }
 
-    /** Kills the exec'd process tree by host pid: Docker offers no way to stop an exec. */
     private void kill(String execId, String containerId, String what) {
-        try {
-            InspectExecResponse exec = docker.inspectExecCmd(execId).exec();
-            Long pid = exec.getPidLong();
-            if (pid == null || pid <= 0) {
-                log.warn("exec [{}] in container {}: no pid to kill", what, short12(containerId));
-                return;
-            }
-            ProcessHandle.of(pid).ifPresent(p -> {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            });
-            log.info("exec [{}] in container {} timed out: killed pid {}", what, short12(containerId), pid);
-        } catch (RuntimeException e) {
-            log.warn("exec [{}] in container {}: cannot kill after timeout: {}", what, short12(containerId), e.toString());
-        }
-    }
-
-    private static String short12(String id) {
-        return id.length() > 12 ? id.substring(0, 12) : id;
+        ExecProcesses.kill(docker, execId, containerId, what, "timed out");
     }
 
     /** Collects stdout and stderr frames apart, dropping what exceeds the cap. */

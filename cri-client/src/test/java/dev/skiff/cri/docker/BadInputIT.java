@@ -137,10 +137,18 @@ class BadInputIT {
     @Test
     void unimplementedCallsSaySo() {
         String any = PodFixture.randomId();
-        assertCode(Status.Code.UNIMPLEMENTED, () -> rt.exec(ExecRequest.newBuilder().setContainerId(any).addCmd("sh").setStdout(true).build()));
-        assertCode(Status.Code.UNIMPLEMENTED, () -> rt.attach(AttachRequest.newBuilder().setContainerId(any).setStdout(true).build()));
-        assertCode(Status.Code.UNIMPLEMENTED, () -> rt.portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).addPort(80).build()));
         assertCode(Status.Code.UNIMPLEMENTED, () -> rt.checkpointContainer(CheckpointContainerRequest.newBuilder().setContainerId(any).build()));
+    }
+
+    @Test
+    void streamingCallsRefuseBadRequestsBeforeHandingOutAUrl() {
+        String any = PodFixture.randomId();
+        assertMentions(assertCode(Status.Code.NOT_FOUND, () -> rt.exec(ExecRequest.newBuilder().setContainerId(any).addCmd("sh").setStdout(true).build())), any);
+        assertMentions(assertCode(Status.Code.NOT_FOUND, () -> rt.attach(AttachRequest.newBuilder().setContainerId(any).setStdout(true).build())), any);
+        assertMentions(assertCode(Status.Code.NOT_FOUND, () -> rt.portForward(PortForwardRequest.newBuilder().setPodSandboxId(any).addPort(80).build())), any);
+        assertMentions(assertCode(Status.Code.INVALID_ARGUMENT, () -> rt.exec(ExecRequest.newBuilder().addCmd("sh").setStdout(true).build())), "container_id");
+        assertMentions(assertCode(Status.Code.INVALID_ARGUMENT, () -> rt.portForward(PortForwardRequest.getDefaultInstance())), "pod_sandbox_id");
+        assertMentions(assertCode(Status.Code.INVALID_ARGUMENT, () -> rt.portForward(PortForwardRequest.newBuilder().setPodSandboxId(sandboxId).addPort(70000).build())), "70000");
     }
 
     @Test

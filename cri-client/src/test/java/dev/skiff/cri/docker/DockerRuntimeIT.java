@@ -370,6 +370,6 @@ class DockerRuntimeIT {
         String driver = String.valueOf(docker.infoCmd().exec().getRawValues().get("CgroupDriver"));
         assertEquals(driver.equals("systemd") ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS,
                 rt.runtimeConfig(RuntimeConfigRequest.getDefaultInstance()).getLinux().getCgroupDriver());
-        assertCode(Status.Code.UNIMPLEMENTED, "Exec", () -> rt.exec(ExecRequest.getDefaultInstance()));
+        assertCode(Status.Code.INVALID_ARGUMENT, "container_id", () -> rt.exec(ExecRequest.getDefaultInstance()));
     }
 }

@@ -66,6 +66,11 @@ public final class KubeletFlags {
                     + "unix:///path or tcp://host:port (cri-dockerd's flag; default unix:///var/run/docker.sock).")
     String dockerEndpoint;
 
+    @Option(names = "--streaming-address", paramLabel = "HOST:PORT",
+            description = "Where the in-process shim's CRI streaming server (exec, attach, port-forward) listens; "
+                    + "default 127.0.0.1:0, a random loopback port as containerd's.")
+    String streamingAddress;
+
     @Option(names = "--pod-infra-container-image", paramLabel = "IMAGE",
             description = "Sandbox (pause) image; default: Skiff's own, imported into Docker on first use.")
     String podInfraContainerImage;

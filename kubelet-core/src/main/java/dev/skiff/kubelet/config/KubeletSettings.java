@@ -1,5 +1,7 @@
 package dev.skiff.kubelet.config;
 
+import dev.skiff.cri.streaming.StreamingServer;
+
 import dev.skiff.kubelet.pod.ManifestLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,6 +124,18 @@ public record KubeletSettings(
                 }
             } catch (IllegalArgumentException e) {
                 problems.add("--docker-endpoint: " + e.getMessage());
+            }
+        }
+        if (flags.streamingAddress != null) {
+            try {
+                StreamingServer.parseAddress(flags.streamingAddress);
+                if (runtime instanceof RuntimeEndpoint.InProcessDocker docker) {
+                    runtime = new RuntimeEndpoint.InProcessDocker(docker.dockerEndpoint(), flags.streamingAddress);
+                } else if (runtime != null) {
+                    log.info("--streaming-address {} is not used: {} serves its own streaming", flags.streamingAddress, runtime);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("--streaming-address: " + e.getMessage());
             }
         }
         Path rootDir = flags.rootDir == null ? DEFAULT_ROOT_DIR : flags.rootDir.toAbsolutePath().normalize();

@@ -1,5 +1,7 @@
 package dev.skiff.kubelet.config;
 
+import dev.skiff.cri.streaming.StreamingServer;
+
 import java.nio.file.Path;
 
 /**
@@ -11,8 +13,21 @@ import java.nio.file.Path;
 public sealed interface RuntimeEndpoint {
     String DOCKER_SOCKET = "unix:///var/run/docker.sock";
 
-    /** The in-process Docker shim, talking to Docker Engine at {@code dockerEndpoint}. */
-    record InProcessDocker(String dockerEndpoint) implements RuntimeEndpoint {
+    /**
+     * The in-process Docker shim, talking to Docker Engine at {@code dockerEndpoint}, its CRI streaming server
+     * (exec, attach, port-forward) on {@code streamingAddress} ({@code --streaming-address}, default 127.0.0.1:0).
+     */
+    record InProcessDocker(String dockerEndpoint, String streamingAddress) implements RuntimeEndpoint {
+        public InProcessDocker {
+            if (streamingAddress == null || streamingAddress.isBlank()) {
+                streamingAddress = StreamingServer.DEFAULT_ADDRESS;
+            }
+        }
+
+        public InProcessDocker(String dockerEndpoint) {
+            this(dockerEndpoint, null);
+        }
+
         @Override
         public String toString() {
             return "in-process Docker shim on " + dockerEndpoint;

@@ -233,6 +233,18 @@ class KubeletSettingsTest {
     }
 
     @Test
+    void streamingAddressIsWhereTheInProcessShimServesStreams() throws Exception {
+        assertEquals(new RuntimeEndpoint.InProcessDocker("unix:///var/run/docker.sock", "127.0.0.1:0"),
+                resolve(null).runtimeEndpoint());
+        assertEquals(new RuntimeEndpoint.InProcessDocker("tcp://127.0.0.1:2375", "[::1]:10010"),
+                resolve(null, "--docker-endpoint=tcp://127.0.0.1:2375", "--streaming-address=[::1]:10010").runtimeEndpoint());
+        ConfigException e = assertThrows(ConfigException.class, () -> resolve(null, "--streaming-address=localhost"));
+        assertTrue(e.getMessage().contains("--streaming-address: streaming address \"localhost\" is not HOST:PORT"), e.getMessage());
+        assertInstanceOf(RuntimeEndpoint.RemoteCri.class, resolve(null, "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+                "--streaming-address=127.0.0.1:10010").runtimeEndpoint(), "a remote runtime serves its own streams");
+    }
+
+    @Test
     void dockerEndpointDoesNotChangeARemoteRuntime() throws Exception {
         RuntimeEndpoint e = resolve(null, "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
                 "--docker-endpoint=unix:///run/other/docker.sock").runtimeEndpoint();
