@@ -1,7 +1,7 @@
 package dev.skiff.cri.server;
 
-import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.remote.RemoteCriRuntime;
+import dev.skiff.cri.testing.PrivateContainerd;
 import dev.skiff.cri.testing.TestDocker;
 import dev.skiff.cri.testing.TestImages;
 import dev.skiff.cri.v1.*;
@@ -16,11 +16,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -35,75 +32,21 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the lifecycle test imports images: last
 class ContainerdInteropIT {
-    private static final Path CONTAINERD = Path.of("/usr/bin/containerd");
-    private static final Path CTR = Path.of("/usr/bin/ctr");
-
     @TempDir
     static Path dir;
-    private static Process containerd;
-    private static Path log;
+    private static PrivateContainerd containerd;
     private static RemoteCriRuntime cri;
-    private static Path socket;
-    private static String pauseImage;
 
     @BeforeAll
     static void startContainerd() throws Exception {
-        if (!Files.isExecutable(CONTAINERD)) {
-            fail(CONTAINERD + " is not installed: hack/install-host-deps.sh installs Debian's containerd");
-        }
-        socket = dir.resolve("containerd.sock");
-        pauseImage = PauseImage.defaultImage();
-        Files.createDirectories(dir.resolve("cni"));
-        Path config = dir.resolve("config.toml");
-        // restrict_oom_score_adj: this host cannot lower oom_score_adj (FACTS.md), and the
-        // sandbox's -998 would fail in runc
-        Files.writeString(config, """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",
-                  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
-                  "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp"]
-                [grpc]
-                  address = "%2$s"
-                [ttrpc]
-                  address = "%2$s.ttrpc"
-                [plugins."io.containerd.grpc.v1.cri"]
-                  sandbox_image = "%3$s"
-                  restrict_oom_score_adj = true
-                  stream_server_address = "127.0.0.1"
-                  stream_server_port = "0"
-                  [plugins."io.containerd.grpc.v1.cri".cni]
-                    bin_dir = "/usr/lib/cni"
-                    conf_dir = "%1$s/cni"
-                """.formatted(dir, socket, pauseImage));
-        log = dir.resolve("containerd.log");
-        containerd = new ProcessBuilder(CONTAINERD.toString(), "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.exists(socket) || !logText().contains("serving...")) {
-            if (!containerd.isAlive() || System.nanoTime() > deadline) {
-                fail("containerd did not start serving within 90 s:\n" + tail());
-            }
-            Thread.sleep(100);
-        }
-        if (logText().contains("failed to load plugin io.containerd.grpc.v1.cri")) {
-            fail("containerd's CRI plugin did not load:\n" + tail());
-        }
-        cri = RemoteCriRuntime.connect("unix://" + socket, Duration.ofSeconds(10));
+        containerd = PrivateContainerd.start(dir);
+        cri = containerd.cri();
     }
 
     @AfterAll
     static void stopContainerd() throws InterruptedException {
-        if (cri != null) {
-            removeAllPods(); // containerd's shims outlive containerd: end them through CRI first
-            cri.close();
-        }
         if (containerd != null) {
-            containerd.destroy();
-            if (!containerd.waitFor(15, TimeUnit.SECONDS)) {
-                containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            containerd.close(); // its pods first: containerd's shims outlive containerd
         }
     }
 
@@ -160,8 +103,7 @@ class ContainerdInteropIT {
     @Order(Integer.MAX_VALUE)
     void podLifecycleThroughContainerd() throws Exception {
         String busybox = TestImages.busybox(TestDocker.client());
-        importFromDocker(new PauseImage(TestDocker.client(), null).ensure());
-        importFromDocker(busybox);
+        containerd.importFromDocker(busybox);
         assertTrue(cri.images().imageStatus(ImageStatusRequest.newBuilder()
                 .setImage(ImageSpec.newBuilder().setImage(busybox)).build()).hasImage(), "imported image is visible through CRI");
 
@@ -238,49 +180,5 @@ class ContainerdInteropIT {
             Thread.sleep(100);
         }
         fail("CRI log " + log + " lacks '" + text + "':\n" + content);
-    }
-
-    /** docker save IMAGE | ctr -n k8s.io images import - (the namespace the CRI plugin reads). */
-    private static void importFromDocker(String image) throws Exception {
-        if (!Files.isExecutable(CTR)) {
-            fail(CTR + " is missing: Debian's containerd package (hack/install-host-deps.sh) ships it");
-        }
-        Path out = dir.resolve("ctr-import.log");
-        Process ctr = new ProcessBuilder(CTR.toString(), "--address", socket.toString(), "--namespace", "k8s.io",
-                "images", "import", "-").redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        try (InputStream tar = TestDocker.client().saveImageCmd(image.substring(0, image.lastIndexOf(':')))
-                .withTag(image.substring(image.lastIndexOf(':') + 1)).exec();
-             OutputStream stdin = ctr.getOutputStream()) {
-            tar.transferTo(stdin);
-        }
-        if (!ctr.waitFor(180, TimeUnit.SECONDS)) {
-            ctr.destroyForcibly();
-            fail("ctr images import " + image + " did not finish in 180 s");
-        }
-        assertEquals(0, ctr.exitValue(), "ctr images import " + image + ":\n" + Files.readString(out));
-    }
-
-    private static void removeAllPods() {
-        try {
-            for (PodSandbox p : cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-                cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-                cri.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-            }
-        } catch (StatusRuntimeException e) {
-            System.err.println("cleanup of containerd pods: " + e);
-        }
-    }
-
-    private static String logText() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static String tail() {
-        String[] lines = logText().split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 20), lines.length));
     }
 }
