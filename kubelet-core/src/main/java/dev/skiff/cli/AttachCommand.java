@@ -2,11 +2,9 @@ package dev.skiff.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,35 +21,15 @@ final class AttachCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "POD", description = "The pod's name; a static pod may also be named without its -<node> suffix.")
     String pod;
 
-    @Option(names = {"-c", "--container"}, paramLabel = "CONTAINER",
-            description = "The container; by default the pod's kubectl.kubernetes.io/default-container or its first one.")
-    String container;
-
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", defaultValue = "default",
-            description = "The pod's namespace (default: ${DEFAULT-VALUE}).")
-    String namespace;
-
-    @Option(names = {"-i", "--stdin"}, description = "Pass stdin to the container.")
-    boolean stdin;
-
-    @Option(names = {"-t", "--tty"}, description = "Stdin is a terminal (the container must have tty: true).")
-    boolean tty;
-
-    @Option(names = {"-q", "--quiet"}, description = "Only the container's output: no notes from skiff.")
-    boolean quiet;
-
     @CommandLine.Mixin
-    SecurePortOptions endpoint = new SecurePortOptions();
+    RemoteCommandOptions options = new RemoteCommandOptions();
 
     @Override
     public Integer call() {
-        return StreamingCommands.run(spec, () -> {
-            if (tty && stdin && !quiet) {
-                spec.commandLine().getErr().println("If you don't see a command prompt, try pressing enter.");
-                spec.commandLine().getErr().flush();
-            }
-            return new RemoteCommand(spec.commandLine().getErr()).run(endpoint.connect(),
-                    new RemoteCommand.Spec("attach", namespace, pod, Optional.ofNullable(container), stdin, tty, quiet, List.of()));
-        });
+        if (options.tty && options.stdin && !options.quiet) {
+            spec.commandLine().getErr().println("If you don't see a command prompt, try pressing enter.");
+            spec.commandLine().getErr().flush();
+        }
+        return options.run(spec, "attach", pod, List.of());
     }
 }

@@ -2,11 +2,9 @@ package dev.skiff.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -25,29 +23,11 @@ final class ExecCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "COMMAND", arity = "1..*", description = "The command and its arguments (after --).")
     List<String> command;
 
-    @Option(names = {"-c", "--container"}, paramLabel = "CONTAINER",
-            description = "The container; by default the pod's kubectl.kubernetes.io/default-container or its first one.")
-    String container;
-
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", defaultValue = "default",
-            description = "The pod's namespace (default: ${DEFAULT-VALUE}).")
-    String namespace;
-
-    @Option(names = {"-i", "--stdin"}, description = "Pass stdin to the command.")
-    boolean stdin;
-
-    @Option(names = {"-t", "--tty"}, description = "Give the command a terminal (with -i and a terminal on stdin).")
-    boolean tty;
-
-    @Option(names = {"-q", "--quiet"}, description = "Only the command's output: no notes from skiff.")
-    boolean quiet;
-
     @CommandLine.Mixin
-    SecurePortOptions endpoint = new SecurePortOptions();
+    RemoteCommandOptions options = new RemoteCommandOptions();
 
     @Override
     public Integer call() {
-        return StreamingCommands.run(spec, () -> new RemoteCommand(spec.commandLine().getErr()).run(endpoint.connect(),
-                new RemoteCommand.Spec("exec", namespace, pod, Optional.ofNullable(container), stdin, tty, quiet, command)));
+        return options.run(spec, "exec", pod, command);
     }
 }

@@ -9,6 +9,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -135,8 +137,36 @@ final class KubeletConnection {
                 .orElseThrow(() -> new IOException("pods \"" + name + "\" not found in namespace \"" + namespace + "\""));
     }
 
+    /**
+     * Connects on {@code group} with an HTTP client codec ("http"), an aggregator ("aggregator") and {@code upgrade}
+     * ("upgrade"), and waits until the upgrade is done; the connection, or why not.
+     */
+    Channel upgrade(EventLoopGroup group, UpgradeHandler upgrade) throws IOException, InterruptedException {
+        ChannelFuture connected = dial(group, new io.netty.channel.ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast("http", new HttpClientCodec()).addLast("aggregator", new HttpObjectAggregator(64 * 1024))
+                        .addLast("upgrade", upgrade);
+            }
+        });
+        if (!connected.await(ReadOnlyClient.CONNECT_TIMEOUT.toMillis() + 1000) || !connected.isSuccess()) {
+            connected.channel().close();
+            throw new IOException("cannot reach the kubelet at " + base + ": "
+                    + (connected.cause() == null ? "timed out" : connected.cause().getMessage()));
+        }
+        if (!upgrade.done.await(ReadOnlyClient.READ_TIMEOUT.toMillis() * 3)) {
+            connected.channel().close();
+            throw new IOException("the kubelet at " + base + " did not answer the upgrade in time");
+        }
+        if (!upgrade.done.isSuccess()) {
+            Throwable t = upgrade.done.cause();
+            throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
+        }
+        return connected.channel();
+    }
+
     /** Connects to the secure port on {@code group}: TLS (checking the host name) first, then {@code handler}. */
-    ChannelFuture dial(EventLoopGroup group, ChannelHandler handler) {
+    private ChannelFuture dial(EventLoopGroup group, ChannelHandler handler) {
         return new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) ReadOnlyClient.CONNECT_TIMEOUT.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)

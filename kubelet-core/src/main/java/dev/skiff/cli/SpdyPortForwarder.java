@@ -10,16 +10,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
@@ -32,7 +29,6 @@ import io.netty.handler.codec.spdy.SpdySessionHandler;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.handler.codec.spdy.SpdyVersion;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,26 +62,7 @@ final class SpdyPortForwarder implements AutoCloseable {
 
     /** Upgrades a connection to the kubelet's {@code path} to SPDY; throws why not. */
     void open(KubeletConnection kubelet, String path) throws IOException, InterruptedException {
-        Upgrade upgrade = new Upgrade(kubelet, path);
-        ChannelFuture connected = kubelet.dial(loop, new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline().addLast("http", new HttpClientCodec()).addLast("aggregator", new HttpObjectAggregator(64 * 1024))
-                        .addLast("upgrade", upgrade);
-            }
-        });
-        if (!connected.await(ReadOnlyClient.CONNECT_TIMEOUT.toMillis() + 1000) || !connected.isSuccess()) {
-            throw new IOException("cannot reach the kubelet at " + kubelet.base() + ": "
-                    + (connected.cause() == null ? "timed out" : connected.cause().getMessage()));
-        }
-        session = connected.channel();
-        if (!upgrade.done.await(ReadOnlyClient.READ_TIMEOUT.toMillis() * 3)) {
-            throw new IOException("the kubelet at " + kubelet.base() + " did not answer the upgrade in time");
-        }
-        if (!upgrade.done.isSuccess()) {
-            Throwable t = upgrade.done.cause();
-            throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
-        }
+        session = kubelet.upgrade(loop, new Upgrade(kubelet, path));
     }
 
     /** Listens on {@code address}:{@code mapping.local()}; the bound port (the free one chosen for 0). */
@@ -121,10 +98,9 @@ final class SpdyPortForwarder implements AutoCloseable {
     }
 
     /** The HTTP upgrade to SPDY/3.1, then the SPDY codec and session handler in place of HTTP. */
-    private final class Upgrade extends ChannelInboundHandlerAdapter {
+    private final class Upgrade extends UpgradeHandler {
         private final KubeletConnection kubelet;
         private final String path;
-        ChannelPromise done;
 
         Upgrade(KubeletConnection kubelet, String path) {
             this.kubelet = kubelet;
@@ -132,25 +108,13 @@ final class SpdyPortForwarder implements AutoCloseable {
         }
 
         @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            done = ctx.newPromise();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof SslHandshakeCompletionEvent tls) {
-                if (!tls.isSuccess()) {
-                    done.tryFailure(new IOException("TLS with the kubelet failed: " + tls.cause().getMessage()));
-                } else {
-                    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
-                    req.headers().set("Host", kubelet.host() + ":" + kubelet.port())
-                            .set("Authorization", "Bearer " + kubelet.token())
-                            .set("Connection", "Upgrade").set("Upgrade", "SPDY/3.1")
-                            .set("X-Stream-Protocol-Version", PROTOCOL).set("Content-Length", "0");
-                    ctx.writeAndFlush(req);
-                }
-            }
-            super.userEventTriggered(ctx, evt);
+        void sendUpgrade(ChannelHandlerContext ctx) {
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
+            req.headers().set("Host", kubelet.host() + ":" + kubelet.port())
+                    .set("Authorization", "Bearer " + kubelet.token())
+                    .set("Connection", "Upgrade").set("Upgrade", "SPDY/3.1")
+                    .set("X-Stream-Protocol-Version", PROTOCOL).set("Content-Length", "0");
+            ctx.writeAndFlush(req);
         }
 
         @Override
@@ -160,11 +124,7 @@ final class SpdyPortForwarder implements AutoCloseable {
                 return;
             }
             try {
-                if (res.status().code() != 101) {
-                    String body = res.content().toString(StandardCharsets.UTF_8).strip();
-                    done.tryFailure(new IOException("unable to upgrade connection: "
-                            + (body.isEmpty() ? res.status().toString() : body) + " (HTTP " + res.status().code() + ")"));
-                    ctx.close();
+                if (!switched(ctx, res)) {
                     return;
                 }
                 String chosen = res.headers().get("X-Stream-Protocol-Version", "");
@@ -183,18 +143,6 @@ final class SpdyPortForwarder implements AutoCloseable {
             ctx.pipeline().remove("http"); // bytes it still holds go on to the SPDY codec
             ctx.pipeline().remove(this);
             done.trySuccess();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            done.tryFailure(new IOException("the kubelet closed the connection before the upgrade"));
-            super.channelInactive(ctx);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            done.tryFailure(new IOException(cause.getMessage(), cause));
-            ctx.close();
         }
     }
 

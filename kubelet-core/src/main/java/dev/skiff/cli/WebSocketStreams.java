@@ -6,14 +6,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -23,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.ReferenceCountUtil;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -56,13 +52,6 @@ final class WebSocketStreams implements AutoCloseable {
         this.stderr = stderr;
     }
 
-    /** Thrown when the kubelet (or the runtime behind it) refused the session; the message is theirs. */
-    static final class RefusedException extends IOException {
-        RefusedException(String message) {
-            super(message);
-        }
-    }
-
     /** Opens the session at {@code pathAndQuery}; returns once the upgrade is done (or throws why not). */
     void open(KubeletConnection kubelet, String pathAndQuery) throws IOException, InterruptedException {
         URI uri = URI.create("wss://" + kubelet.host() + ":" + kubelet.port() + pathAndQuery);
@@ -70,26 +59,7 @@ final class WebSocketStreams implements AutoCloseable {
         headers.set("Authorization", "Bearer " + kubelet.token());
         WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri, WebSocketVersion.V13,
                 V5 + "," + V4, false, headers, MAX_MESSAGE);
-        Session session = new Session(handshaker);
-        ChannelFuture connected = kubelet.dial(loop, new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024), session);
-            }
-        });
-        if (!connected.await(ReadOnlyClient.CONNECT_TIMEOUT.toMillis() + 1000) || !connected.isSuccess()) {
-            throw new IOException("cannot reach the kubelet at " + kubelet.base() + ": "
-                    + (connected.cause() == null ? "timed out" : connected.cause().getMessage()));
-        }
-        channel = connected.channel();
-        ChannelPromise upgraded = session.upgraded;
-        if (!upgraded.await(ReadOnlyClient.READ_TIMEOUT.toMillis() * 3)) {
-            throw new IOException("the kubelet at " + kubelet.base() + " did not answer the upgrade in time");
-        }
-        if (!upgraded.isSuccess()) {
-            Throwable t = upgraded.cause();
-            throw t instanceof IOException io ? io : new IOException(t.getMessage(), t);
-        }
+        channel = kubelet.upgrade(loop, new Session(handshaker));
         protocol = handshaker.actualSubprotocol();
     }
 
@@ -155,54 +125,47 @@ final class WebSocketStreams implements AutoCloseable {
     }
 
     /** The handshake, then the messages by channel. */
-    private final class Session extends SimpleChannelInboundHandler<Object> {
+    private final class Session extends UpgradeHandler {
         private final WebSocketClientHandshaker handshaker;
-        ChannelPromise upgraded;
 
         Session(WebSocketClientHandshaker handshaker) {
             this.handshaker = handshaker;
         }
 
         @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            upgraded = ctx.newPromise();
+        void sendUpgrade(ChannelHandlerContext ctx) {
+            handshaker.handshake(ctx.channel());
         }
 
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done) {
-                if (done.isSuccess()) {
-                    handshaker.handshake(ctx.channel());
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws IOException {
+            try {
+                if (!handshaker.isHandshakeComplete()) {
+                    handshake(ctx, (FullHttpResponse) msg);
                 } else {
-                    upgraded.tryFailure(new IOException("TLS with the kubelet failed: " + done.cause().getMessage()));
+                    frame(ctx, (WebSocketFrame) msg);
                 }
+            } finally {
+                ReferenceCountUtil.release(msg);
             }
-            super.userEventTriggered(ctx, evt);
         }
 
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, Object msg) throws IOException {
-            if (!handshaker.isHandshakeComplete()) {
-                FullHttpResponse res = (FullHttpResponse) msg;
-                if (res.status().code() != 101) {
-                    String body = res.content().toString(StandardCharsets.UTF_8).strip();
-                    upgraded.tryFailure(new RefusedException("unable to upgrade connection: "
-                            + (body.isEmpty() ? res.status().toString() : body) + " (HTTP " + res.status().code() + ")"));
-                    ctx.close();
-                    return;
-                }
-                try {
-                    handshaker.finishHandshake(ctx.channel(), res);
-                } catch (RuntimeException e) {
-                    upgraded.tryFailure(new IOException("the kubelet's upgrade answer is not a WebSocket one: " + e.getMessage()));
-                    ctx.close();
-                    return;
-                }
-                ctx.pipeline().addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(MAX_MESSAGE));
-                upgraded.trySuccess();
+        private void handshake(ChannelHandlerContext ctx, FullHttpResponse res) {
+            if (!switched(ctx, res)) {
                 return;
             }
-            WebSocketFrame frame = (WebSocketFrame) msg;
+            try {
+                handshaker.finishHandshake(ctx.channel(), res);
+            } catch (RuntimeException e) {
+                done.tryFailure(new IOException("the kubelet's upgrade answer is not a WebSocket one: " + e.getMessage()));
+                ctx.close();
+                return;
+            }
+            ctx.pipeline().addBefore(ctx.name(), "ws-aggregator", new WebSocketFrameAggregator(MAX_MESSAGE));
+            done.trySuccess();
+        }
+
+        private void frame(ChannelHandlerContext ctx, WebSocketFrame frame) throws IOException {
             if (frame instanceof CloseWebSocketFrame) {
                 ctx.close();
             } else if (frame instanceof PingWebSocketFrame) {
@@ -230,20 +193,6 @@ final class WebSocketStreams implements AutoCloseable {
         private void write(OutputStream out, byte[] data) throws IOException {
             out.write(data);
             out.flush();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            upgraded.tryFailure(new IOException("the kubelet closed the connection before the upgrade"));
-            super.channelInactive(ctx);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
-                    ? cause.getCause() : cause;
-            upgraded.tryFailure(new IOException(root.getMessage(), root));
-            ctx.close();
         }
     }
 }

@@ -220,6 +220,51 @@ class StreamingEndpointsIT extends KubeletItSupport {
         }
     }
 
+    // ---- the proxy itself ----
+
+    @Test
+    void twoHundredSessionsAndDisconnectsMidStreamLeaveNoThreadsOrSocketsBehind() throws Exception {
+        Pod pod = runningPod("many", "exec sleep 3600");
+        String exec = "/exec/" + ns + "/" + pod.getMetadata().getName() + "/app?command=echo&command=ok&output=1&error=1";
+        String sleep = "/exec/" + ns + "/" + pod.getMetadata().getName() + "/app?command=sleep&command=300&output=1";
+        long pid = kubelet.process().pid();
+        for (int i = 0; i < 5; i++) {
+            assertEquals("ok\n", RawWebSocket.open(tls(), kubelet.securePort(), exec, adminToken()).readToEnd().stdout());
+        }
+        long fds = count(Path.of("/proc/" + pid + "/fd"));
+        long threads = count(Path.of("/proc/" + pid + "/task"));
+        for (int i = 0; i < 200; i++) {
+            if (i % 20 == 0) {
+                // a client that goes away while the command runs: the proxy closes its side to the runtime too
+                RawWebSocket.open(tls(), kubelet.securePort(), sleep, adminToken()).close();
+                continue;
+            }
+            RawWebSocket.Result r = RawWebSocket.open(tls(), kubelet.securePort(), exec, adminToken()).readToEnd();
+            assertEquals("ok\n", r.stdout(), "session " + i);
+            assertTrue(r.error().contains("\"status\":\"Success\""), r.error());
+        }
+        awaitTrue("the kubelet's file descriptors and threads back to where they were (" + fds + ", " + threads + ")",
+                Duration.ofSeconds(60), () -> count(Path.of("/proc/" + pid + "/fd")) <= fds + 5
+                        && count(Path.of("/proc/" + pid + "/task")) <= threads + 4,
+                () -> count(Path.of("/proc/" + pid + "/fd")) + " fds, " + count(Path.of("/proc/" + pid + "/task")) + " threads");
+    }
+
+    private static long count(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.count();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private SSLContext tls() throws Exception {
+        List<X509Certificate> chain = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(kubelet.rootDir().resolve("pki/kubelet.crt"))) {
+            CertificateFactory.getInstance("X.509").generateCertificates(in).forEach(c -> chain.add((X509Certificate) c));
+        }
+        return TestPki.context(chain, null);
+    }
+
     // ---- the endpoints themselves ----
 
     @Test
@@ -322,16 +367,11 @@ class StreamingEndpointsIT extends KubeletItSupport {
     }
 
     private HttpResponse<String> send(String token, String method, String path) throws Exception {
-        List<X509Certificate> chain = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(kubelet.rootDir().resolve("pki/kubelet.crt"))) {
-            CertificateFactory.getInstance("X.509").generateCertificates(in).forEach(c -> chain.add((X509Certificate) c));
-        }
-        SSLContext tls = TestPki.context(chain, null);
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + kubelet.securePort() + path))
                 .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return HttpClient.newBuilder().sslContext(tls).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newBuilder().sslContext(tls()).build().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
