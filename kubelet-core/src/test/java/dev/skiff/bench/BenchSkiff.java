@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skiff.volume.mount.LinuxMounter;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,6 +17,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -61,6 +67,33 @@ final class BenchSkiff {
         cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new BenchSkiff(p, log, node, port, securePort, root);
+    }
+
+    /** The kubelet's --cert-dir (under its root dir): its self-signed kubelet.crt, and admin.token for the CLI. */
+    Path certDir() {
+        return root.resolve("pki");
+    }
+
+    /** The flags that point {@code skiff exec}/{@code port-forward} at this kubelet's secure port and credentials. */
+    List<String> securePortArgs() {
+        return List.of("--server", "https://127.0.0.1:" + securePort, "--cert-dir", certDir().toString());
+    }
+
+    /** An HTTPS client trusting only the certificates of {@code caFile} (Skiff's generated pair). */
+    static HttpClient httpsClient(Path caFile) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(caFile)) {
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("skiff-" + i++, c);
+            }
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     URI url(String path) {
@@ -112,7 +145,8 @@ final class BenchSkiff {
         }
     }
 
-    private static int freePort() throws IOException {
+    /** A free TCP port on the loopback (free when asked; nothing holds it after). */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -3,18 +3,12 @@ package dev.skiff.bench;
 import dev.skiff.cri.testing.TestDocker;
 import dev.skiff.kubelet.it.PrometheusServer;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +72,7 @@ public final class StatsBench implements BenchMain.Bench {
             }
             run.awaitRunning(http, namespace, PODS, BATCH_TIMEOUT);
 
-            HttpClient https = httpsClient(run.root.resolve("pki/kubelet.crt"));
+            HttpClient https = BenchSkiff.httpsClient(run.certDir().resolve("kubelet.crt"));
             String token = Files.readString(secrets.resolve("prometheus.token")).strip();
             for (String path : PATHS) {
                 latency(run, https, token, path);
@@ -150,22 +144,5 @@ public final class StatsBench implements BenchMain.Bench {
     private static String value(PrometheusServer prometheus, String promql) throws Exception {
         List<PrometheusServer.Sample> s = prometheus.query(promql);
         return s.size() == 1 ? String.valueOf(s.get(0).value()) : "NaN";
-    }
-
-    /** An HTTPS client trusting only the certificates of {@code caFile} (Skiff's generated pair). */
-    private static HttpClient httpsClient(Path caFile) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(caFile)) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                trust.setCertificateEntry("skiff-" + i++, c);
-            }
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(2)).build();
     }
 }

@@ -2,8 +2,6 @@ package dev.skiff.cri.server;
 
 import dev.skiff.cri.remote.RemoteCriRuntime;
 import dev.skiff.cri.testing.PrivateContainerd;
-import dev.skiff.cri.testing.TestDocker;
-import dev.skiff.cri.testing.TestImages;
 import dev.skiff.cri.v1.*;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -25,8 +23,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Our CRI client against someone else's CRI server: a private containerd (Debian's, with its
- * CRI plugin) on a socket in a temp dir, with its own root, state and (empty) CNI config.
+ * Our CRI client against someone else's CRI server: a {@link PrivateContainerd} in a temp dir.
  * No registry is needed: the lifecycle test imports Skiff's pause image and the busybox test
  * image from Docker into this containerd with {@code ctr images import}.
  */
@@ -46,7 +43,7 @@ class ContainerdInteropIT {
     @AfterAll
     static void stopContainerd() throws InterruptedException {
         if (containerd != null) {
-            containerd.close(); // its pods first: containerd's shims outlive containerd
+            containerd.close();
         }
     }
 
@@ -102,8 +99,7 @@ class ContainerdInteropIT {
     @Test
     @Order(Integer.MAX_VALUE)
     void podLifecycleThroughContainerd() throws Exception {
-        String busybox = TestImages.busybox(TestDocker.client());
-        containerd.importFromDocker(busybox);
+        String busybox = containerd.importTestImages();
         assertTrue(cri.images().imageStatus(ImageStatusRequest.newBuilder()
                 .setImage(ImageSpec.newBuilder().setImage(busybox)).build()).hasImage(), "imported image is visible through CRI");
 

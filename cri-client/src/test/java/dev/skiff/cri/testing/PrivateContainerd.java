@@ -18,10 +18,11 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A containerd of a test's own (Debian's, with its CRI plugin) on a socket in {@code dir}, with its own root, state,
- * (empty) CNI config and a CRI streaming server on 127.0.0.1 at a random port: someone else's CRI runtime to test
- * against. No registry is needed: {@link #importFromDocker} copies Skiff's pause image and the test images in.
- * Closing removes its pods through CRI (containerd's shims outlive containerd) and stops it.
+ * Someone else's CRI server for interop tests: a private containerd (Debian's, with its CRI
+ * plugin) on a socket in a directory of the test's, with its own root, state and (empty) CNI
+ * config, and its CRI streaming server on 127.0.0.1 at a random port. No registry is needed:
+ * {@link #importFromDocker} copies images (Skiff's pause, the busybox test image) in with
+ * {@code ctr images import}. Without CNI, only host-network pods run.
  */
 public final class PrivateContainerd implements AutoCloseable {
     private static final Path CONTAINERD = Path.of("/usr/bin/containerd");
@@ -41,10 +42,10 @@ public final class PrivateContainerd implements AutoCloseable {
         this.cri = cri;
     }
 
-    /** Starts containerd in {@code dir} (a fresh temp dir) and waits until it serves CRI; throws saying why not. */
+    /** Starts containerd with its state under {@code dir} and waits (90 s at most) until it serves CRI. */
     public static PrivateContainerd start(Path dir) throws IOException, InterruptedException {
         if (!Files.isExecutable(CONTAINERD)) {
-            throw new AssertionError(CONTAINERD + " is not installed: hack/install-host-deps.sh installs Debian's containerd");
+            throw new IllegalStateException(CONTAINERD + " is not installed: hack/install-host-deps.sh installs Debian's containerd");
         }
         Path socket = dir.resolve("containerd.sock");
         Files.createDirectories(dir.resolve("cni"));
@@ -75,51 +76,50 @@ public final class PrivateContainerd implements AutoCloseable {
         Process process = new ProcessBuilder(CONTAINERD.toString(), "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.exists(socket) || !read(log).contains("serving...")) {
+        while (!Files.exists(socket) || !logText(log).contains("serving...")) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new AssertionError("containerd did not start serving within 90 s:\n" + tail(log));
+                stop(process);
+                throw new IllegalStateException("containerd did not start serving within 90 s:\n" + tail(log));
             }
             Thread.sleep(100);
         }
-        if (read(log).contains("failed to load plugin io.containerd.grpc.v1.cri")) {
-            process.destroyForcibly();
-            throw new AssertionError("containerd's CRI plugin did not load:\n" + tail(log));
+        if (logText(log).contains("failed to load plugin io.containerd.grpc.v1.cri")) {
+            stop(process);
+            throw new IllegalStateException("containerd's CRI plugin did not load:\n" + tail(log));
         }
         return new PrivateContainerd(dir, socket, log, process,
                 RemoteCriRuntime.connect("unix://" + socket, Duration.ofSeconds(10)));
-    }
-
-    /** The CRI endpoint, {@code unix:///…/containerd.sock}. */
-    public String endpoint() {
-        return "unix://" + socket;
-    }
-
-    public Path socket() {
-        return socket;
     }
 
     public RemoteCriRuntime cri() {
         return cri;
     }
 
-    /** The last 20 lines of containerd's log. */
-    public String logTail() {
+    public Path dir() {
+        return dir;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** The last 20 lines of containerd's log, for failure messages. */
+    public String tail() {
         return tail(log);
     }
 
-    /** Imports Skiff's pause image (what sandboxes run here) and {@code images} from Docker. */
-    public void importFromDocker(String... images) throws IOException, InterruptedException {
-        importImage(new PauseImage(TestDocker.client(), null).ensure());
-        for (String image : images) {
-            importImage(image);
-        }
+    /** Skiff's pause image and the busybox test image, from Docker into this containerd; returns busybox's name. */
+    public String importTestImages() throws IOException, InterruptedException {
+        String busybox = TestImages.busybox(TestDocker.client());
+        importFromDocker(new PauseImage(TestDocker.client(), null).ensure());
+        importFromDocker(busybox);
+        return busybox;
     }
 
     /** docker save IMAGE | ctr -n k8s.io images import - (the namespace the CRI plugin reads). */
-    private void importImage(String image) throws IOException, InterruptedException {
+    public void importFromDocker(String image) throws IOException, InterruptedException {
         if (!Files.isExecutable(CTR)) {
-            throw new AssertionError(CTR + " is missing: Debian's containerd package (hack/install-host-deps.sh) ships it");
+            throw new IllegalStateException(CTR + " is missing: Debian's containerd package (hack/install-host-deps.sh) ships it");
         }
         Path out = dir.resolve("ctr-import.log");
         Process ctr = new ProcessBuilder(CTR.toString(), "--address", socket.toString(), "--namespace", "k8s.io",
@@ -131,15 +131,16 @@ public final class PrivateContainerd implements AutoCloseable {
         }
         if (!ctr.waitFor(180, TimeUnit.SECONDS)) {
             ctr.destroyForcibly();
-            throw new AssertionError("ctr images import " + image + " did not finish in 180 s");
+            throw new IllegalStateException("ctr images import " + image + " did not finish in 180 s");
         }
         if (ctr.exitValue() != 0) {
-            throw new AssertionError("ctr images import " + image + " exited " + ctr.exitValue() + ":\n" + Files.readString(out));
+            throw new IllegalStateException("ctr images import " + image + " failed:\n" + Files.readString(out));
         }
     }
 
-    /** Stops and removes every pod sandbox (and so its containers) through CRI. */
-    public void removeAllPods() {
+    /** Stops and removes every pod (containerd's shims outlive containerd: end them through CRI first), then containerd. */
+    @Override
+    public void close() throws InterruptedException {
         try {
             for (PodSandbox p : cri.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
                 cri.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
@@ -147,20 +148,20 @@ public final class PrivateContainerd implements AutoCloseable {
             }
         } catch (StatusRuntimeException e) {
             System.err.println("cleanup of containerd pods: " + e);
+        } finally {
+            cri.close();
+            stop(process);
         }
     }
 
-    @Override
-    public void close() throws InterruptedException {
-        removeAllPods();
-        cri.close();
+    private static void stop(Process process) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 
-    private static String read(Path log) {
+    private static String logText(Path log) {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -169,7 +170,7 @@ public final class PrivateContainerd implements AutoCloseable {
     }
 
     private static String tail(Path log) {
-        String[] lines = read(log).split("\n");
+        String[] lines = logText(log).split("\n");
         return String.join("\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - 20), lines.length));
     }
 }

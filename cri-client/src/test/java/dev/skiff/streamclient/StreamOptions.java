@@ -1,0 +1,61 @@
+package dev.skiff.streamclient;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a remote-command session asks for. stdin/stdout/stderr/tty must match the CRI
+ * {@code ExecRequest}/{@code AttachRequest} the URL was issued for: the server waits for exactly
+ * those streams. {@code protocols} empty means {@link Transport#defaultProtocols()}.
+ * {@code timeout} bounds connecting, the upgrade, each stream's creation and each blocking read.
+ */
+public record StreamOptions(boolean stdin, boolean stdout, boolean stderr, boolean tty,
+                            Transport transport, List<String> protocols, Duration timeout) {
+    public StreamOptions {
+        Objects.requireNonNull(transport, "transport");
+        protocols = List.copyOf(protocols);
+        Objects.requireNonNull(timeout, "timeout");
+        if (!stdin && !stdout && !stderr) {
+            throw new IllegalArgumentException("one of stdin, stdout and stderr is required, as in the CRI request");
+        }
+    }
+
+    /** stdout and stderr over SPDY, no stdin, no TTY, 60 s timeout. */
+    public static StreamOptions defaults() {
+        return new StreamOptions(false, true, true, false, Transport.SPDY, List.of(), Duration.ofSeconds(60));
+    }
+
+    public StreamOptions withStdin(boolean v) {
+        return new StreamOptions(v, stdout, stderr, tty, transport, protocols, timeout);
+    }
+
+    public StreamOptions withStdout(boolean v) {
+        return new StreamOptions(stdin, v, stderr, tty, transport, protocols, timeout);
+    }
+
+    public StreamOptions withStderr(boolean v) {
+        return new StreamOptions(stdin, stdout, v, tty, transport, protocols, timeout);
+    }
+
+    /** A TTY merges stderr into stdout: kubectl then asks for no stderr, and so does this. */
+    public StreamOptions withTty(boolean v) {
+        return new StreamOptions(stdin, stdout, v ? false : stderr, v, transport, protocols, timeout);
+    }
+
+    public StreamOptions withTransport(Transport t) {
+        return new StreamOptions(stdin, stdout, stderr, tty, t, protocols, timeout);
+    }
+
+    public StreamOptions withProtocols(String... p) {
+        return new StreamOptions(stdin, stdout, stderr, tty, transport, List.of(p), timeout);
+    }
+
+    public StreamOptions withTimeout(Duration t) {
+        return new StreamOptions(stdin, stdout, stderr, tty, transport, protocols, t);
+    }
+
+    List<String> offeredProtocols() {
+        return protocols.isEmpty() ? transport.defaultProtocols() : protocols;
+    }
+}
