@@ -444,7 +444,8 @@ public final class Kubelet implements AutoCloseable {
                 Route.json("/configz", Route.Kind.DEBUGGING, Endpoint.of(() -> Configz.of(c))),
                 Route.get("/logs/*", Route.Kind.DEBUGGING, new LogsDirectory(LogsDirectory.DEFAULT_ROOT)),
                 ContainerLogsRoute.of(() -> Optional.ofNullable(containerLogs))));
-        StreamTargets targets = new StreamTargets(statuses::pods, () -> pleg == null ? Map.of() : pleg.pods());
+        StreamTargets targets = new StreamTargets(statuses::pods, uid -> Optional.ofNullable(streamingRuntime)
+                .map(rt -> new RuntimePods(rt).list(uid, "", "")));
         routes.addAll(new StreamingRoutes(() -> Optional.ofNullable(streamingRuntime), targets).routes());
         return routes;
     }

@@ -1,6 +1,15 @@
 package dev.skiff.kubelet.it;
 
 import dev.skiff.cri.testing.PrivateContainerd;
+import dev.skiff.cri.v1.ListPodSandboxRequest;
+import dev.skiff.cri.v1.PodSandbox;
+import dev.skiff.cri.v1.RemovePodSandboxRequest;
+import dev.skiff.cri.v1.StopPodSandboxRequest;
+import dev.skiff.streamclient.ExecResult;
+import dev.skiff.streamclient.ExecSession;
+import dev.skiff.streamclient.StreamClient;
+import dev.skiff.streamclient.StreamOptions;
+import dev.skiff.streamclient.Transport;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The kubelet's streaming endpoints against a real containerd 1.6 (someone else's CRI streaming server): {@code /exec}
  * proxied to containerd's URL and driven by {@code skiff exec} (WebSocket; containerd chooses v4.channel.k8s.io),
  * with and without a terminal (through {@code script}, a real pseudo-terminal), {@code /portForward} driven by
- * {@code skiff port-forward} (SPDY), {@code /run}, and the refusals:
+ * {@code skiff port-forward} (SPDY), the shared stream client over SPDY and WebSocket, 200 sessions that leave nothing
+ * behind, {@code /run}, and the refusals:
  * 401, 403, unknown pod or container, missing streams, a request that is no upgrade. Pods use the host network: this
  * containerd has no CNI plugin configured.
  */
@@ -45,8 +55,8 @@ class StreamingEndpointsIT extends KubeletItSupport {
 
     @BeforeAll
     static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(dir.resolve("containerd"));
-        containerd.importFromDocker(image);
+        containerd = PrivateContainerd.start(Files.createDirectories(dir.resolve("containerd")));
+        containerd.importTestImages();
         tokens = dir.resolve("tokens.csv");
         Files.writeString(tokens, VIEWER_TOKEN + ",viewer,1002,viewers\n");
     }
@@ -61,12 +71,16 @@ class StreamingEndpointsIT extends KubeletItSupport {
     @AfterEach
     void removePods() throws Exception {
         kubelet.killProcess(); // first, or it makes them again
-        containerd.removeAllPods();
+        var cri = containerd.cri().runtime();
+        for (PodSandbox p : cri.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+            cri.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+            cri.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+        }
     }
 
     @Override
     String[] kubeletArgs() {
-        return new String[]{"--container-runtime-endpoint", containerd.endpoint(), "--address", "127.0.0.1",
+        return new String[]{"--container-runtime-endpoint", "unix://" + containerd.socket(), "--address", "127.0.0.1",
                 "--token-auth-file", tokens.toString()};
     }
 
@@ -162,8 +176,10 @@ class StreamingEndpointsIT extends KubeletItSupport {
         Pod pod = runningPod("web", "mkdir -p /www && echo hello-web > /www/index.html"
                 + " && dd if=/dev/urandom of=/www/big bs=1048576 count=10 2>/dev/null"
                 + " && exec httpd -f -p 127.0.0.1:" + port + " -h /www");
-        String sum = send(adminToken(), "POST", "/run/" + ns + "/" + pod.getMetadata().getName()
-                + "/app?cmd=sha256sum%20/www/big").body().split(" ")[0];
+        HttpResponse<String> summed = send(adminToken(), "POST", "/run/" + ns + "/" + pod.getMetadata().getName()
+                + "/app?cmd=sha256sum%20/www/big");
+        assertEquals(200, summed.statusCode(), summed.body());
+        String sum = summed.body().split(" ")[0];
         List<String> cmd = new ArrayList<>(List.of(launcher(), "port-forward", "-n", ns, pod.getMetadata().getName(),
                 ":" + port, ":1"));
         cmd.addAll(endpointArgs());
@@ -221,6 +237,38 @@ class StreamingEndpointsIT extends KubeletItSupport {
     }
 
     // ---- the proxy itself ----
+
+    @Test
+    void theSharedStreamClientExecsThroughTheKubeletOverSpdyAndWebSocket() throws Exception {
+        Pod pod = runningPod("client", "exec sleep 3600");
+        String base = "/exec/" + ns + "/" + pod.getMetadata().getName() + "/app?";
+        try (TokenFront front = new TokenFront(tls(), kubelet.securePort(), adminToken())) {
+            String at = "http://127.0.0.1:" + front.port();
+            // SPDY: stdin piped and its end passed on (a half-close), so cat ends
+            StreamOptions spdy = StreamOptions.defaults().withStdin(true);
+            try (ExecSession s = StreamClient.exec(URI.create(at + base + "command=cat&input=1&output=1&error=1"), spdy)) {
+                s.stdin().write("hello through the kubelet\n".getBytes(StandardCharsets.UTF_8));
+                s.closeStdin();
+                ExecResult r = s.collect(Duration.ofSeconds(60));
+                assertEquals("hello through the kubelet\n", r.stdout());
+                assertTrue(r.status().success(), r.status().raw());
+            }
+            try (ExecSession s = StreamClient.exec(URI.create(at + base
+                    + "command=sh&command=-c&command=echo%20oops%20%3E%262%3B%20exit%203&output=1&error=1"), StreamOptions.defaults())) {
+                ExecResult r = s.collect(Duration.ofSeconds(60));
+                assertEquals("oops\n", r.stderr());
+                assertEquals(Integer.valueOf(3), r.status().exitCode(), r.status().raw());
+            }
+            // WebSocket: containerd 1.6 chooses v4 of the v5 and v4 offered
+            StreamOptions ws = StreamOptions.defaults().withTransport(Transport.WEBSOCKET);
+            try (ExecSession s = StreamClient.exec(URI.create(at + base + "command=echo&command=ws&output=1&error=1"), ws)) {
+                assertEquals("v4.channel.k8s.io", s.protocol());
+                ExecResult r = s.collect(Duration.ofSeconds(60));
+                assertEquals("ws\n", r.stdout());
+                assertTrue(r.status().success(), r.status().raw());
+            }
+        }
+    }
 
     @Test
     void twoHundredSessionsAndDisconnectsMidStreamLeaveNoThreadsOrSocketsBehind() throws Exception {

@@ -9,26 +9,27 @@ import dev.skiff.kubelet.server.Endpoint;
 import io.fabric8.kubernetes.api.model.Pod;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * What a streaming request names, as upstream's kubelet finds it: the pod among the kubelet's pods (GetPodByName), then
  * its running container or ready sandbox among what the runtime runs (findContainer over GetPods(all=false)). The
- * runtime's view is the PLEG's last relist, at most a second old.
+ * runtime is asked afresh (not the PLEG's last relist, which may predate a container that the pod's status already
+ * shows running).
  */
 public final class StreamTargets {
     private final Supplier<? extends Collection<Pod>> pods;
-    private final Supplier<Map<String, RuntimePod>> runtimePods;
+    private final Function<String, Optional<RuntimePod>> runtimePod;
 
     /**
-     * @param pods        the kubelet's pods (what {@code /pods} serves)
-     * @param runtimePods the runtime's pods by uid (the PLEG's snapshot)
+     * @param pods       the kubelet's pods (what {@code /pods} serves)
+     * @param runtimePod what the runtime holds for a pod uid now (empty while the runtime has not answered)
      */
-    public StreamTargets(Supplier<? extends Collection<Pod>> pods, Supplier<Map<String, RuntimePod>> runtimePods) {
+    public StreamTargets(Supplier<? extends Collection<Pod>> pods, Function<String, Optional<RuntimePod>> runtimePod) {
         this.pods = pods;
-        this.runtimePods = runtimePods;
+        this.runtimePod = runtimePod;
     }
 
     /** A pod and the container or sandbox a session goes to. */
@@ -57,9 +58,9 @@ public final class StreamTargets {
     public Target runningContainer(String namespace, String name, Optional<String> uid, String container)
             throws Endpoint.NotFoundException {
         Pod pod = pod(namespace, name);
-        RuntimePod rp = runtimePods.get().get(uid.orElse(pod.getMetadata().getUid()));
-        if (rp != null) {
-            for (Container c : rp.containers(container)) {
+        Optional<RuntimePod> rp = runtimePod.apply(uid.orElse(pod.getMetadata().getUid()));
+        if (rp.isPresent()) {
+            for (Container c : rp.get().containers(container)) {
                 if (c.getState() == ContainerState.CONTAINER_RUNNING) {
                     return new Target(pod, c.getId());
                 }
@@ -74,9 +75,9 @@ public final class StreamTargets {
         if (uid.isPresent() && !uid.get().equals(pod.getMetadata().getUid())) {
             throw new Endpoint.NotFoundException("pod not found");
         }
-        RuntimePod rp = runtimePods.get().get(pod.getMetadata().getUid());
-        if (rp != null) {
-            for (PodSandbox s : rp.sandboxes()) {
+        Optional<RuntimePod> rp = runtimePod.apply(pod.getMetadata().getUid());
+        if (rp.isPresent()) {
+            for (PodSandbox s : rp.get().sandboxes()) {
                 if (s.getState() == PodSandboxState.SANDBOX_READY) {
                     return new Target(pod, s.getId());
                 }
