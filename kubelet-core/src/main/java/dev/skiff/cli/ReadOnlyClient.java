@@ -22,10 +22,25 @@ final class ReadOnlyClient {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final URI base;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final HttpClient client;
+    private final String token;
+    private final String hint;
+
+    private ReadOnlyClient(URI base, HttpClient client, String token, String hint) {
+        this.base = base;
+        this.client = client;
+        this.token = token;
+        this.hint = hint;
+    }
 
     private ReadOnlyClient(URI base) {
-        this.base = base;
+        this(base, HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(), null, "this --read-only-port");
+    }
+
+    /** The secure port at {@code base} (https), with {@code tls} and the bearer {@code token}. */
+    static ReadOnlyClient secure(URI base, javax.net.ssl.SSLContext tls, String token) {
+        return new ReadOnlyClient(base, HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).sslContext(tls).build(),
+                token, "this --server");
     }
 
     /** {@code server} when given (an http(s) URL), else loopback on {@code port}. */
@@ -49,14 +64,17 @@ final class ReadOnlyClient {
      */
     <T> T get(String pathAndQuery, Class<T> type, String what) throws IOException, InterruptedException {
         URI uri = URI.create(base + pathAndQuery);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(READ_TIMEOUT)
-                .header("Accept", "application/json").GET().build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(READ_TIMEOUT).header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpRequest request = b.GET().build();
         HttpResponse<byte[]> response;
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException e) {
             throw new IOException("cannot reach the kubelet at " + uri
-                    + ": connection refused (is skiff running with this --read-only-port?)", e);
+                    + ": connection refused (is skiff running with " + hint + "?)", e);
         } catch (HttpTimeoutException e) {
             throw new IOException("the kubelet at " + uri + " did not answer in time: " + e.getMessage(), e);
         } catch (IOException e) {

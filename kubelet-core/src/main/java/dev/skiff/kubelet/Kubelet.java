@@ -1,5 +1,6 @@
 package dev.skiff.kubelet;
 
+import dev.skiff.cri.RuntimeService;
 import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.docker.DockerCriRuntime;
 import dev.skiff.cri.docker.DockerShimConfig;
@@ -49,6 +50,8 @@ import dev.skiff.kubelet.server.RunningPods;
 import dev.skiff.kubelet.server.SecurePort;
 import dev.skiff.kubelet.server.StallChecks;
 import dev.skiff.kubelet.server.ContainerLogsRoute;
+import dev.skiff.kubelet.server.streaming.StreamTargets;
+import dev.skiff.kubelet.server.streaming.StreamingRoutes;
 import dev.skiff.kubelet.server.ManifestError;
 import dev.skiff.kubelet.server.MetricsRoute;
 import dev.skiff.kubelet.server.SummaryRoute;
@@ -130,6 +133,8 @@ public final class Kubelet implements AutoCloseable {
     private volatile GenericPleg pleg;
     /** /containerLogs: set once the runtime answered. */
     private volatile ContainerLogs containerLogs;
+    /** /exec, /attach, /portForward, /run: set once the runtime answered. */
+    private volatile RuntimeService streamingRuntime;
     private volatile SyncLoop loop;
     private volatile boolean closed;
 
@@ -235,6 +240,7 @@ public final class Kubelet implements AutoCloseable {
         }
         CriRuntime cri = closeLater(connected.get().runtime()); // instrumented: every CRI call is counted
         containerLogs = new ContainerLogs(statuses::pods, cri.runtime(), clock);
+        streamingRuntime = cri.runtime();
         VersionResponse v = connected.get().version();
         String runtimeName = v.getRuntimeName();
         log.info("container runtime {} {} (CRI {}) via {}", v.getRuntimeName(), v.getRuntimeVersion(),
@@ -433,11 +439,15 @@ public final class Kubelet implements AutoCloseable {
     /** The secure port's own routes (upstream's debugging handlers that Skiff has). */
     private List<Route> debuggingRoutes(KubeletConfiguration c) {
         Endpoint running = Endpoint.of(() -> RunningPods.list(pleg == null ? List.of() : pleg.pods().values()));
-        return List.of(
+        List<Route> routes = new ArrayList<>(List.of(
                 Route.json("/runningpods/", Route.Kind.DEBUGGING, running),
                 Route.json("/configz", Route.Kind.DEBUGGING, Endpoint.of(() -> Configz.of(c))),
                 Route.get("/logs/*", Route.Kind.DEBUGGING, new LogsDirectory(LogsDirectory.DEFAULT_ROOT)),
-                ContainerLogsRoute.of(() -> Optional.ofNullable(containerLogs)));
+                ContainerLogsRoute.of(() -> Optional.ofNullable(containerLogs))));
+        StreamTargets targets = new StreamTargets(statuses::pods, uid -> Optional.ofNullable(streamingRuntime)
+                .map(rt -> new RuntimePods(rt).list(uid, "", "")));
+        routes.addAll(new StreamingRoutes(() -> Optional.ofNullable(streamingRuntime), targets).routes());
+        return routes;
     }
 
     /**

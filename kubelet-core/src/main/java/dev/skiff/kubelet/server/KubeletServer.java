@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
@@ -63,6 +64,8 @@ public final class KubeletServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 10250;
     private static final int MAX_REQUEST_BYTES = 1 << 20;
     private static final int IDLE_SECONDS = 120;
+    /** The handlers that make a connection HTTP, by name: an upgraded connection leaves them (see Response#upgrade). */
+    private static final List<String> HTTP_HANDLERS = List.of("idle", "http", "aggregator", "connection");
 
     /** TLS and who may do what: the secure port's. */
     public record Security(SslContext tls, Authenticator authenticator, NodeAuthorizer authorizer) {}
@@ -106,8 +109,10 @@ public final class KubeletServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         s.security.ifPresent(sec -> ch.pipeline().addLast(sec.tls().newHandler(ch.alloc())));
-                        ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0),
-                                new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), s.new Connection());
+                        ch.pipeline().addLast(HTTP_HANDLERS.get(0), new IdleStateHandler(IDLE_SECONDS, 0, 0))
+                                .addLast(HTTP_HANDLERS.get(1), new HttpServerCodec())
+                                .addLast(HTTP_HANDLERS.get(2), new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast(HTTP_HANDLERS.get(3), s.new Connection());
                     }
                 });
         ChannelFuture bound = b.bind(address).awaitUninterruptibly();
@@ -158,6 +163,18 @@ public final class KubeletServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes a connection out of HTTP (on its event loop): the idle timer, codec, aggregator and request handler go,
+     * and bytes the codec still held are passed on to what comes after; TLS stays.
+     */
+    static void leaveHttp(ChannelPipeline pipeline) {
+        for (String name : HTTP_HANDLERS) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+    }
+
     /** The bound address (with the real port when 0 was asked). */
     public InetSocketAddress address() {
         return address;
@@ -166,6 +183,13 @@ public final class KubeletServer implements AutoCloseable {
     /** The first value of each query parameter, decoded. */
     static Map<String, String> query(String raw) {
         Map<String, String> out = new LinkedHashMap<>();
+        queryValues(raw).forEach((k, v) -> out.put(k, v.get(0)));
+        return out;
+    }
+
+    /** Every value of each query parameter in order, decoded ({@code command=sh&command=-c} is two). */
+    static Map<String, List<String>> queryValues(String raw) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
         if (raw == null || raw.isEmpty()) {
             return out;
         }
@@ -173,7 +197,7 @@ public final class KubeletServer implements AutoCloseable {
             int eq = pair.indexOf('=');
             String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
             String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.putIfAbsent(k, v);
+            out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
         }
         return out;
     }
@@ -409,13 +433,14 @@ public final class KubeletServer implements AutoCloseable {
                 res.text(405, "405 method not allowed\n");
                 return;
             }
-            Map<String, String> query;
+            Map<String, List<String>> query;
             try {
-                query = query(q < 0 ? null : uri.substring(q + 1));
+                query = queryValues(q < 0 ? null : uri.substring(q + 1));
             } catch (IllegalArgumentException e) {
                 throw new Endpoint.BadRequestException("malformed query: " + e.getMessage());
             }
-            Request request = new Request(method, path, query, match.get().params(), headers::get, user, channel::isActive);
+            Request request = new Request(method, path, query, match.get().params(), headers::get, user, channel::isActive,
+                    headers.entries());
             route.handler().handle(request, res);
             if (!res.finish()) {
                 throw new IllegalStateException("the handler of " + route.pattern() + " sent no response");

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -28,7 +29,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
 
 /**
- * The answer to one request: exactly one of {@link #json}, {@link #text}, {@link #send} or {@link #stream}. Headers
+ * The answer to one request: exactly one of {@link #json}, {@link #text}, {@link #send}, {@link #stream} or {@link #upgrade}. Headers
  * set with {@link #header} go out with it. A HEAD request gets the same status and headers without a body.
  */
 public final class Response {
@@ -111,6 +112,25 @@ public final class Response {
         stream = new ChunkedOutputStream(channel, writability,
                 () -> end(channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)));
         return stream;
+    }
+
+    /**
+     * Hands the connection over to another protocol once the handler has sent the 101 itself (a proxy relays the
+     * backend's): on the channel's event loop the HTTP handlers are removed (bytes they held are passed on) and
+     * {@code then} gets the channel to install its own. The server no longer answers on this connection.
+     */
+    public void upgrade(Consumer<Channel> then) {
+        begin(101);
+        ended = true;
+        channel.eventLoop().execute(() -> {
+            KubeletServer.leaveHttp(channel.pipeline());
+            then.accept(channel);
+        });
+    }
+
+    /** The connection's event loop: where a handler that takes the connection over ({@link #upgrade}) runs its other channels. */
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
     }
 
     /** Whether the status line has gone out (after that, a failure can only close the connection). */

@@ -2,6 +2,7 @@ package dev.skiff.kubelet.server;
 
 import dev.skiff.kubelet.config.KubeletConfiguration;
 import dev.skiff.kubelet.config.KubeletSettings;
+import dev.skiff.kubelet.server.auth.AdminToken;
 import dev.skiff.kubelet.server.auth.Authenticator;
 import dev.skiff.kubelet.server.auth.AuthorizationPolicy;
 import dev.skiff.kubelet.server.auth.ClientCertVerifier;
@@ -13,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -39,15 +41,24 @@ public final class SecurePort {
                     s.nodeName(), nodeIps);
             List<X509Certificate> cas = c.clientCAFile().isEmpty() ? List.of()
                     : PemFiles.certificates(Path.of(c.clientCAFile()));
-            Optional<TokenFile> tokens = Optional.empty();
+            TokenFile tokens = TokenFile.empty();
             if (s.tokenAuthFile().isPresent()) {
-                tokens = Optional.of(TokenFile.load(s.tokenAuthFile().get()));
-                log.info("secure port: {} bearer tokens from {}", tokens.get().size(), s.tokenAuthFile().get());
+                tokens = TokenFile.load(s.tokenAuthFile().get());
+                log.info("secure port: {} bearer tokens from {}", tokens.size(), s.tokenAuthFile().get());
             }
+            String admin;
+            try {
+                admin = AdminToken.ensure(s.certDir());
+            } catch (IOException e) {
+                throw new SetupException("the local admin token: " + e.getMessage(), e);
+            }
+            tokens = tokens.with(admin, AdminToken.USER);
+            log.info("secure port: local admin token in {} (user {}, group system:masters)",
+                    s.certDir().resolve(AdminToken.FILE), AdminToken.USER.name());
             AuthorizationPolicy policy = c.authorizationMode().equals(KubeletConfiguration.AUTHORIZATION_ALWAYS_ALLOW)
                     ? AuthorizationPolicy.alwaysAllow() : AuthorizationPolicy.load(s.authorizationPolicyFile());
             Authenticator authn = new Authenticator(cas.isEmpty() ? Optional.empty() : Optional.of(new ClientCertVerifier(cas)),
-                    tokens, c.anonymousAuth());
+                    Optional.of(tokens), c.anonymousAuth());
             log.info("secure port: certificate {}, client CAs {}, token file {}, anonymous {}, authorization {}{}",
                     cert.certFile(), c.clientCAFile().isEmpty() ? "none" : c.clientCAFile(),
                     s.tokenAuthFile().map(Path::toString).orElse("none"), c.anonymousAuth(), c.authorizationMode(),

@@ -83,6 +83,18 @@ public final class TokenFile {
         return new TokenFile(users);
     }
 
+    /** No tokens: what the secure port starts from without {@code --token-auth-file}. */
+    public static TokenFile empty() {
+        return new TokenFile(Map.of());
+    }
+
+    /** These tokens and one more ({@code token} wins over a line of the file with the same token). */
+    public TokenFile with(String token, User user) {
+        Map<String, User> all = new HashMap<>(users);
+        all.put(token, user);
+        return new TokenFile(all);
+    }
+
     /** The user of a token, empty when the file has no such token. */
     public Optional<User> user(String token) {
         return Optional.ofNullable(users.get(token));
