@@ -16,7 +16,6 @@ import com.github.dockerjava.api.model.Ports;
 import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.v1.DNSConfig;
 import dev.skiff.cri.v1.LinuxPodSandboxStatus;
-import dev.skiff.cri.v1.LinuxSandboxSecurityContext;
 import dev.skiff.cri.v1.ListPodSandboxRequest;
 import dev.skiff.cri.v1.ListPodSandboxResponse;
 import dev.skiff.cri.v1.Namespace;
@@ -59,13 +58,16 @@ public final class SandboxService {
     private final DockerClient docker;
     private final PauseImage pause;
     private final OomScoreAdj oom;
+    private final SecurityOptions security;
     private final Consumer<String> onContainerRemoved;
 
     /** @param onContainerRemoved told the id of each container removed with its sandbox (log copying stops) */
-    public SandboxService(DockerClient docker, PauseImage pause, OomScoreAdj oom, Consumer<String> onContainerRemoved) {
+    public SandboxService(DockerClient docker, PauseImage pause, OomScoreAdj oom, SecurityOptions security,
+                          Consumer<String> onContainerRemoved) {
         this.docker = docker;
         this.pause = pause;
         this.oom = oom;
+        this.security = security;
         this.onContainerRemoved = onContainerRemoved;
     }
 
@@ -77,6 +79,9 @@ public final class SandboxService {
                     meta.getNamespace(), meta.getName(), meta.getUid());
         }
         String pod = meta.getNamespace() + "/" + meta.getName();
+        // Refuse a security context Docker cannot honour before anything is asked of Docker.
+        SecurityOptions.DockerSecurity secure = security.sandbox("sandbox of pod " + pod + " (" + meta.getUid() + ")",
+                config.getLinux().getSecurityContext());
         String image = pause.ensure();
         String name = DockerNames.sandbox(meta);
         NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
@@ -94,8 +99,8 @@ public final class SandboxService {
             labels.put(KubeLabels.RUNTIME_HANDLER, request.getRuntimeHandler());
         }
 
-        HostConfig host = HostConfig.newHostConfig()
-                .withIpcMode(ns.getIpc() == NamespaceMode.NODE ? "host" : "shareable")
+        DockerHostConfig host = new DockerHostConfig();
+        host.withIpcMode(ns.getIpc() == NamespaceMode.NODE ? "host" : "shareable")
                 .withOomScoreAdj(oom.clamp(POD_INFRA_OOM_SCORE_ADJ));
         CreateContainerCmd create = docker.createContainerCmd(image).withName(name).withLabels(labels);
         if (ns.getNetwork() == NamespaceMode.NODE) {
@@ -117,7 +122,7 @@ public final class SandboxService {
         if (config.getLinux().getSysctlsCount() > 0) {
             host.withSysctls(new HashMap<>(config.getLinux().getSysctlsMap()));
         }
-        securityContext(config.getLinux().getSecurityContext(), create, host);
+        secure.applyTo(create, host);
         create.withHostConfig(host);
 
         CreateContainerResponse created;
@@ -184,22 +189,6 @@ public final class SandboxService {
         }
         create.withExposedPorts(exposed);
         host.withPortBindings(ports);
-    }
-
-    private static void securityContext(LinuxSandboxSecurityContext sc, CreateContainerCmd create, HostConfig host) {
-        if (sc.hasRunAsUser()) {
-            create.withUser(sc.hasRunAsGroup() ? sc.getRunAsUser().getValue() + ":" + sc.getRunAsGroup().getValue()
-                    : Long.toString(sc.getRunAsUser().getValue()));
-        }
-        if (sc.getSupplementalGroupsCount() > 0) {
-            host.withGroupAdd(sc.getSupplementalGroupsList().stream().map(String::valueOf).toList());
-        }
-        if (sc.getReadonlyRootfs()) {
-            host.withReadonlyRootfs(true);
-        }
-        if (sc.getPrivileged()) {
-            host.withPrivileged(true);
-        }
     }
 
     /** Overwrites the pod's resolv.conf (shared by every container joining its network) as cri-dockerd does. */
