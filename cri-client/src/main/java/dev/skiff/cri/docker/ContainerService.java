@@ -237,11 +237,19 @@ public final class ContainerService {
                 Boolean.TRUE.equals(r.getConfig().getTty()));
     }
 
-    /** SIGTERM, then SIGKILL after {@code timeoutSeconds}; an unknown or stopped container is success. */
+    /**
+     * SIGTERM, then SIGKILL after {@code timeoutSeconds}; an unknown or stopped container is success,
+     * and so is a sandbox's id (left running: it is not a container).
+     */
     public void stop(String id, long timeoutSeconds) {
+        Optional<InspectContainerResponse> found = KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container");
+        if (found.isEmpty()) {
+            return;
+        }
+        String fullId = found.get().getId();
         try {
-            docker.stopContainerCmd(id).withTimeout((int) Math.max(0, Math.min(timeoutSeconds, Integer.MAX_VALUE))).exec();
-            log.info("container {} stopped", DockerErrors.shortId(id));
+            docker.stopContainerCmd(fullId).withTimeout((int) Math.max(0, Math.min(timeoutSeconds, Integer.MAX_VALUE))).exec();
+            log.info("container {} stopped", DockerErrors.shortId(fullId));
         } catch (NotFoundException | NotModifiedException e) {
             // idempotent
         } catch (RuntimeException e) {
@@ -249,16 +257,16 @@ public final class ContainerService {
         }
     }
 
-    /** Force-removes the container; an unknown id is success. Returns the full id when it existed. */
+    /**
+     * Force-removes the container; an unknown id is success, and so is a sandbox's (left alone).
+     * Returns the full id when it existed.
+     */
     public Optional<String> remove(String id) {
-        String fullId;
-        try {
-            fullId = docker.inspectContainerCmd(id).exec().getId();
-        } catch (NotFoundException e) {
+        Optional<InspectContainerResponse> found = KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container");
+        if (found.isEmpty()) {
             return Optional.empty();
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e, "inspect", "container " + id);
         }
+        String fullId = found.get().getId();
         try {
             docker.removeContainerCmd(fullId).withForce(true).withRemoveVolumes(true).exec();
             log.info("container {} removed", DockerErrors.shortId(fullId));

@@ -33,7 +33,6 @@ import dev.skiff.cri.v1.PodSandboxStatusResponse;
 import dev.skiff.cri.v1.PortMapping;
 import dev.skiff.cri.v1.RunPodSandboxRequest;
 import dev.skiff.cri.v1.RunPodSandboxResponse;
-import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +44,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Pod sandboxes as pause containers holding the pod's namespaces, the way cri-dockerd runs them. */
@@ -219,17 +219,25 @@ public final class SandboxService {
         return out.toString();
     }
 
-    /** Stops the sandbox and whatever still runs in it; an unknown id is success. */
+    /**
+     * Stops the sandbox and whatever still runs in it; an unknown id is success (containers still
+     * naming it are stopped), and a pod container's id is left alone.
+     */
     public void stop(String id) {
-        for (Container c : containersOf(id)) {
+        Optional<InspectContainerResponse> sandbox = KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
+        String fullId = sandbox.map(InspectContainerResponse::getId).orElse(id);
+        for (Container c : containersOf(fullId)) {
             if ("running".equals(c.getState()) || "paused".equals(c.getState())) {
                 // The kubelet has already given them their grace period; what remains dies with the pod.
                 stopQuietly(c.getId(), 0);
             }
         }
+        if (sandbox.isEmpty()) {
+            return;
+        }
         try {
-            docker.stopContainerCmd(id).withTimeout(PAUSE_STOP_SECONDS).exec();
-            log.info("sandbox {} stopped", DockerErrors.shortId(id));
+            docker.stopContainerCmd(fullId).withTimeout(PAUSE_STOP_SECONDS).exec();
+            log.info("sandbox {} stopped", DockerErrors.shortId(fullId));
         } catch (NotFoundException | NotModifiedException e) {
             // already gone or already stopped: idempotent
         } catch (RuntimeException e) {
@@ -237,17 +245,19 @@ public final class SandboxService {
         }
     }
 
-    /** Removes the sandbox and every container of it, with force; an unknown id is success. */
+    /**
+     * Removes the sandbox and every container of it, with force; an unknown id is success (containers
+     * still naming it are removed), and a pod container's id is left alone.
+     */
     public void remove(String id) {
-        String fullId = id;
-        try {
-            fullId = inspectSandbox(id).getId();
-        } catch (StatusRuntimeException e) {
-            // Unknown: still sweep containers that name it, then succeed.
-        }
+        Optional<InspectContainerResponse> sandbox = KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
+        String fullId = sandbox.map(InspectContainerResponse::getId).orElse(id);
         for (Container c : containersOf(fullId)) {
             removeQuietly(c.getId());
             onContainerRemoved.accept(c.getId());
+        }
+        if (sandbox.isEmpty()) {
+            return;
         }
         try {
             docker.removeContainerCmd(fullId).withForce(true).withRemoveVolumes(true).exec();
