@@ -19,20 +19,7 @@ final class KubeObjects {
      * so a sandbox id never passes for a container id or the other way round.
      */
     static InspectContainerResponse inspect(DockerClient docker, String id, String type, String kind) {
-        if (id == null || id.isEmpty()) {
-            throw CriErrors.invalidArgument("%s id is empty", kind);
-        }
-        InspectContainerResponse r;
-        try {
-            r = docker.inspectContainerCmd(id).exec();
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e, "inspect", kind + " " + id);
-        }
-        Map<String, String> labels = r.getConfig().getLabels();
-        if (labels == null || !type.equals(labels.get(KubeLabels.TYPE))) {
-            throw CriErrors.notFound("%s %s not found", kind, id);
-        }
-        return r;
+        return find(docker, id, type, kind).orElseThrow(() -> CriErrors.notFound("%s %s not found", kind, id));
     }
 
     /**
