@@ -9,7 +9,6 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.HostConfig;
@@ -27,7 +26,6 @@ import dev.skiff.cri.v1.ContainerStatusResponse;
 import dev.skiff.cri.v1.CreateContainerRequest;
 import dev.skiff.cri.v1.ImageSpec;
 import dev.skiff.cri.v1.LinuxContainerResources;
-import dev.skiff.cri.v1.LinuxContainerSecurityContext;
 import dev.skiff.cri.v1.ListContainersRequest;
 import dev.skiff.cri.v1.ListContainersResponse;
 import dev.skiff.cri.v1.Mount;
@@ -35,7 +33,6 @@ import dev.skiff.cri.v1.MountPropagation;
 import dev.skiff.cri.v1.NamespaceMode;
 import dev.skiff.cri.v1.NamespaceOption;
 import dev.skiff.cri.v1.PodSandboxMetadata;
-import dev.skiff.cri.v1.SecurityProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +44,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -59,11 +55,13 @@ public final class ContainerService {
     private final DockerClient docker;
     private final SandboxService sandboxes;
     private final OomScoreAdj oom;
+    private final SecurityOptions security;
 
-    public ContainerService(DockerClient docker, SandboxService sandboxes, OomScoreAdj oom) {
+    public ContainerService(DockerClient docker, SandboxService sandboxes, OomScoreAdj oom, SecurityOptions security) {
         this.docker = docker;
         this.sandboxes = sandboxes;
         this.oom = oom;
+        this.security = security;
     }
 
     /** What StartContainer needs to begin copying logs; empty logPath when the container has none. */
@@ -108,7 +106,11 @@ public final class ContainerService {
             labels.put(KubeLabels.LOG_PATH, Path.of(logDir).resolve(config.getLogPath()).toString());
         }
 
-        HostConfig host = HostConfig.newHostConfig();
+        // Refuse a security context Docker cannot honour before anything is asked of Docker.
+        SecurityOptions.DockerSecurity secure = security.container("container " + ctr + " of pod " + pod.getNamespace() + "/"
+                + pod.getName() + " (" + pod.getUid() + ")", config.getLinux().getSecurityContext());
+
+        DockerHostConfig host = new DockerHostConfig();
         NamespaceOption sandboxNs = SandboxService.parseNamespaces(sandboxLabels.get(KubeLabels.SANDBOX_NAMESPACES));
         namespaces(sandboxId, sandboxNs, config.getLinux().getSecurityContext().getNamespaceOptions(), host);
         String cgroupParent = sandbox.getHostConfig().getCgroupParent();
@@ -140,7 +142,7 @@ public final class ContainerService {
         if (!config.getWorkingDir().isEmpty()) {
             create.withWorkingDir(config.getWorkingDir());
         }
-        securityContext(ctr, config.getLinux().getSecurityContext(), create, host);
+        secure.applyTo(create, host);
         create.withHostConfig(host);
 
         CreateContainerResponse created;
@@ -215,61 +217,6 @@ public final class ContainerService {
         }
     }
 
-    private static void securityContext(String ctr, LinuxContainerSecurityContext sc, CreateContainerCmd create, HostConfig host) {
-        String user = null;
-        if (!sc.getRunAsUsername().isEmpty()) {
-            user = sc.getRunAsUsername();
-        } else if (sc.hasRunAsUser()) {
-            user = Long.toString(sc.getRunAsUser().getValue());
-        }
-        if (user != null && sc.hasRunAsGroup()) {
-            user += ":" + sc.getRunAsGroup().getValue();
-        }
-        if (user != null) {
-            create.withUser(user);
-        }
-        if (sc.getSupplementalGroupsCount() > 0) {
-            host.withGroupAdd(sc.getSupplementalGroupsList().stream().map(String::valueOf).toList());
-        }
-        if (sc.hasCapabilities()) {
-            host.withCapAdd(capabilities(ctr, sc.getCapabilities().getAddCapabilitiesList()));
-            host.withCapDrop(capabilities(ctr, sc.getCapabilities().getDropCapabilitiesList()));
-        }
-        if (sc.getPrivileged()) {
-            host.withPrivileged(true);
-        }
-        if (sc.getReadonlyRootfs()) {
-            host.withReadonlyRootfs(true);
-        }
-        List<String> securityOpts = new ArrayList<>();
-        if (sc.getNoNewPrivs()) {
-            securityOpts.add("no-new-privileges");
-        }
-        if (sc.hasSeccomp() && sc.getSeccomp().getProfileType() == SecurityProfile.ProfileType.Unconfined) {
-            securityOpts.add("seccomp=unconfined");
-        }
-        if (sc.hasApparmor() && sc.getApparmor().getProfileType() == SecurityProfile.ProfileType.Unconfined) {
-            securityOpts.add("apparmor=unconfined");
-        }
-        if (!securityOpts.isEmpty()) {
-            host.withSecurityOpts(securityOpts);
-        }
-    }
-
-    private static Capability[] capabilities(String ctr, List<String> names) {
-        List<Capability> caps = new ArrayList<>();
-        for (String name : names) {
-            String n = name.toUpperCase(Locale.ROOT);
-            n = n.startsWith("CAP_") ? n.substring(4) : n;
-            try {
-                caps.add(Capability.valueOf(n));
-            } catch (IllegalArgumentException e) {
-                throw CriErrors.invalidArgument("unknown capability %s for container %s", name, ctr);
-            }
-        }
-        return caps.toArray(Capability[]::new);
-    }
-
     /** Starts the container; returns where its logs go. */
     public LogTarget start(String id) {
         InspectContainerResponse r = inspectContainer(id);
@@ -290,11 +237,19 @@ public final class ContainerService {
                 Boolean.TRUE.equals(r.getConfig().getTty()));
     }
 
-    /** SIGTERM, then SIGKILL after {@code timeoutSeconds}; an unknown or stopped container is success. */
+    /**
+     * SIGTERM, then SIGKILL after {@code timeoutSeconds}; an unknown or stopped container is success,
+     * and so is a sandbox's id (left running: it is not a container).
+     */
     public void stop(String id, long timeoutSeconds) {
+        Optional<InspectContainerResponse> found = KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container");
+        if (found.isEmpty()) {
+            return;
+        }
+        String fullId = found.get().getId();
         try {
-            docker.stopContainerCmd(id).withTimeout((int) Math.max(0, Math.min(timeoutSeconds, Integer.MAX_VALUE))).exec();
-            log.info("container {} stopped", DockerErrors.shortId(id));
+            docker.stopContainerCmd(fullId).withTimeout((int) Math.max(0, Math.min(timeoutSeconds, Integer.MAX_VALUE))).exec();
+            log.info("container {} stopped", DockerErrors.shortId(fullId));
         } catch (NotFoundException | NotModifiedException e) {
             // idempotent
         } catch (RuntimeException e) {
@@ -302,16 +257,16 @@ public final class ContainerService {
         }
     }
 
-    /** Force-removes the container; an unknown id is success. Returns the full id when it existed. */
+    /**
+     * Force-removes the container; an unknown id is success, and so is a sandbox's (left alone).
+     * Returns the full id when it existed.
+     */
     public Optional<String> remove(String id) {
-        String fullId;
-        try {
-            fullId = docker.inspectContainerCmd(id).exec().getId();
-        } catch (NotFoundException e) {
+        Optional<InspectContainerResponse> found = KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container");
+        if (found.isEmpty()) {
             return Optional.empty();
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e, "inspect", "container " + id);
         }
+        String fullId = found.get().getId();
         try {
             docker.removeContainerCmd(fullId).withForce(true).withRemoveVolumes(true).exec();
             log.info("container {} removed", DockerErrors.shortId(fullId));

@@ -40,8 +40,9 @@ public final class DockerRuntimeService implements RuntimeService {
         OomScoreAdj oom = OomScoreAdj.fromProc();
         this.logs = logs;
         this.exec = exec;
-        this.sandboxes = new SandboxService(docker, pause, oom, logs::forget);
-        this.containers = new ContainerService(docker, sandboxes, oom);
+        SecurityOptions security = new SecurityOptions(HostSecurity.probe(docker));
+        this.sandboxes = new SandboxService(docker, pause, oom, security, logs::forget);
+        this.containers = new ContainerService(docker, sandboxes, oom, security);
         this.stats = new DockerStats(docker, containers, sandboxes, cgroups);
     }
 

@@ -16,7 +16,6 @@ import com.github.dockerjava.api.model.Ports;
 import dev.skiff.cri.CriErrors;
 import dev.skiff.cri.v1.DNSConfig;
 import dev.skiff.cri.v1.LinuxPodSandboxStatus;
-import dev.skiff.cri.v1.LinuxSandboxSecurityContext;
 import dev.skiff.cri.v1.ListPodSandboxRequest;
 import dev.skiff.cri.v1.ListPodSandboxResponse;
 import dev.skiff.cri.v1.Namespace;
@@ -34,7 +33,6 @@ import dev.skiff.cri.v1.PodSandboxStatusResponse;
 import dev.skiff.cri.v1.PortMapping;
 import dev.skiff.cri.v1.RunPodSandboxRequest;
 import dev.skiff.cri.v1.RunPodSandboxResponse;
-import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +44,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Pod sandboxes as pause containers holding the pod's namespaces, the way cri-dockerd runs them. */
@@ -59,13 +58,16 @@ public final class SandboxService {
     private final DockerClient docker;
     private final PauseImage pause;
     private final OomScoreAdj oom;
+    private final SecurityOptions security;
     private final Consumer<String> onContainerRemoved;
 
     /** @param onContainerRemoved told the id of each container removed with its sandbox (log copying stops) */
-    public SandboxService(DockerClient docker, PauseImage pause, OomScoreAdj oom, Consumer<String> onContainerRemoved) {
+    public SandboxService(DockerClient docker, PauseImage pause, OomScoreAdj oom, SecurityOptions security,
+                          Consumer<String> onContainerRemoved) {
         this.docker = docker;
         this.pause = pause;
         this.oom = oom;
+        this.security = security;
         this.onContainerRemoved = onContainerRemoved;
     }
 
@@ -77,6 +79,9 @@ public final class SandboxService {
                     meta.getNamespace(), meta.getName(), meta.getUid());
         }
         String pod = meta.getNamespace() + "/" + meta.getName();
+        // Refuse a security context Docker cannot honour before anything is asked of Docker.
+        SecurityOptions.DockerSecurity secure = security.sandbox("sandbox of pod " + pod + " (" + meta.getUid() + ")",
+                config.getLinux().getSecurityContext());
         String image = pause.ensure();
         String name = DockerNames.sandbox(meta);
         NamespaceOption ns = config.getLinux().getSecurityContext().getNamespaceOptions();
@@ -94,8 +99,8 @@ public final class SandboxService {
             labels.put(KubeLabels.RUNTIME_HANDLER, request.getRuntimeHandler());
         }
 
-        HostConfig host = HostConfig.newHostConfig()
-                .withIpcMode(ns.getIpc() == NamespaceMode.NODE ? "host" : "shareable")
+        DockerHostConfig host = new DockerHostConfig();
+        host.withIpcMode(ns.getIpc() == NamespaceMode.NODE ? "host" : "shareable")
                 .withOomScoreAdj(oom.clamp(POD_INFRA_OOM_SCORE_ADJ));
         CreateContainerCmd create = docker.createContainerCmd(image).withName(name).withLabels(labels);
         if (ns.getNetwork() == NamespaceMode.NODE) {
@@ -117,7 +122,7 @@ public final class SandboxService {
         if (config.getLinux().getSysctlsCount() > 0) {
             host.withSysctls(new HashMap<>(config.getLinux().getSysctlsMap()));
         }
-        securityContext(config.getLinux().getSecurityContext(), create, host);
+        secure.applyTo(create, host);
         create.withHostConfig(host);
 
         CreateContainerResponse created;
@@ -186,22 +191,6 @@ public final class SandboxService {
         host.withPortBindings(ports);
     }
 
-    private static void securityContext(LinuxSandboxSecurityContext sc, CreateContainerCmd create, HostConfig host) {
-        if (sc.hasRunAsUser()) {
-            create.withUser(sc.hasRunAsGroup() ? sc.getRunAsUser().getValue() + ":" + sc.getRunAsGroup().getValue()
-                    : Long.toString(sc.getRunAsUser().getValue()));
-        }
-        if (sc.getSupplementalGroupsCount() > 0) {
-            host.withGroupAdd(sc.getSupplementalGroupsList().stream().map(String::valueOf).toList());
-        }
-        if (sc.getReadonlyRootfs()) {
-            host.withReadonlyRootfs(true);
-        }
-        if (sc.getPrivileged()) {
-            host.withPrivileged(true);
-        }
-    }
-
     /** Overwrites the pod's resolv.conf (shared by every container joining its network) as cri-dockerd does. */
     private void writeResolvConf(String id, DNSConfig dns) {
         String path = docker.inspectContainerCmd(id).exec().getResolvConfPath();
@@ -230,17 +219,25 @@ public final class SandboxService {
         return out.toString();
     }
 
-    /** Stops the sandbox and whatever still runs in it; an unknown id is success. */
+    /**
+     * Stops the sandbox and whatever still runs in it; an unknown id is success (containers still
+     * naming it are stopped), and a pod container's id is left alone.
+     */
     public void stop(String id) {
-        for (Container c : containersOf(id)) {
+        Optional<InspectContainerResponse> sandbox = KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
+        String fullId = sandbox.map(InspectContainerResponse::getId).orElse(id);
+        for (Container c : containersOf(fullId)) {
             if ("running".equals(c.getState()) || "paused".equals(c.getState())) {
                 // The kubelet has already given them their grace period; what remains dies with the pod.
                 stopQuietly(c.getId(), 0);
             }
         }
+        if (sandbox.isEmpty()) {
+            return;
+        }
         try {
-            docker.stopContainerCmd(id).withTimeout(PAUSE_STOP_SECONDS).exec();
-            log.info("sandbox {} stopped", DockerErrors.shortId(id));
+            docker.stopContainerCmd(fullId).withTimeout(PAUSE_STOP_SECONDS).exec();
+            log.info("sandbox {} stopped", DockerErrors.shortId(fullId));
         } catch (NotFoundException | NotModifiedException e) {
             // already gone or already stopped: idempotent
         } catch (RuntimeException e) {
@@ -248,17 +245,19 @@ public final class SandboxService {
         }
     }
 
-    /** Removes the sandbox and every container of it, with force; an unknown id is success. */
+    /**
+     * Removes the sandbox and every container of it, with force; an unknown id is success (containers
+     * still naming it are removed), and a pod container's id is left alone.
+     */
     public void remove(String id) {
-        String fullId = id;
-        try {
-            fullId = inspectSandbox(id).getId();
-        } catch (StatusRuntimeException e) {
-            // Unknown: still sweep containers that name it, then succeed.
-        }
+        Optional<InspectContainerResponse> sandbox = KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
+        String fullId = sandbox.map(InspectContainerResponse::getId).orElse(id);
         for (Container c : containersOf(fullId)) {
             removeQuietly(c.getId());
             onContainerRemoved.accept(c.getId());
+        }
+        if (sandbox.isEmpty()) {
+            return;
         }
         try {
             docker.removeContainerCmd(fullId).withForce(true).withRemoveVolumes(true).exec();

@@ -119,19 +119,42 @@ class BadInputIT {
     @Test
     void unknownIdsAreNotFoundAndNamed() {
         String unknown = PodFixture.randomId();
-        assertMentions(assertCode(Status.Code.NOT_FOUND, () -> pods.status(unknown)), unknown);
-        assertMentions(assertCode(Status.Code.NOT_FOUND, () -> pods.sandboxStatus(unknown)), unknown);
-        assertMentions(assertCode(Status.Code.NOT_FOUND, () ->
-                rt.startContainer(StartContainerRequest.newBuilder().setContainerId(unknown).build())), unknown);
-        assertCode(Status.Code.NOT_FOUND, () -> pods.exec(unknown, "true"));
-        assertCode(Status.Code.NOT_FOUND, () -> rt.containerStats(ContainerStatsRequest.newBuilder().setContainerId(unknown).build()));
-        assertCode(Status.Code.NOT_FOUND, () -> rt.podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(unknown).build()));
-        assertCode(Status.Code.NOT_FOUND, () -> rt.updateContainerResources(UpdateContainerResourcesRequest.newBuilder()
-                .setContainerId(unknown).setLinux(LinuxContainerResources.newBuilder().setCpuShares(2)).build()));
-        assertCode(Status.Code.NOT_FOUND, () -> rt.reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(unknown).build()));
-        // A sandbox is not a container.
-        assertCode(Status.Code.NOT_FOUND, () -> pods.status(sandboxId));
+        List<Runnable> calls = List.of(
+                () -> pods.status(unknown),
+                () -> pods.sandboxStatus(unknown),
+                () -> rt.startContainer(StartContainerRequest.newBuilder().setContainerId(unknown).build()),
+                () -> pods.exec(unknown, "true"),
+                () -> rt.containerStats(ContainerStatsRequest.newBuilder().setContainerId(unknown).build()),
+                () -> rt.podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(unknown).build()),
+                () -> rt.updateContainerResources(UpdateContainerResourcesRequest.newBuilder()
+                        .setContainerId(unknown).setLinux(LinuxContainerResources.newBuilder().setCpuShares(2)).build()),
+                () -> rt.reopenContainerLog(ReopenContainerLogRequest.newBuilder().setContainerId(unknown).build()),
+                () -> pods.create(unknown, sandbox, pods.container(sandbox, "app", "true").build()));
+        for (Runnable call : calls) {
+            assertMentions(assertCode(Status.Code.NOT_FOUND, call), unknown);
+        }
+        // A sandbox is not a container, nor a container a sandbox.
+        assertMentions(assertCode(Status.Code.NOT_FOUND, () -> pods.status(sandboxId)), sandboxId);
         assertOnlyTheSandboxIsLeft();
+    }
+
+    /** The idempotent calls succeed on unknown ids, and on another kind's id they leave that object alone. */
+    @Test
+    void stopAndRemoveSucceedOnUnknownIdsAndLeaveOtherKindsAlone() {
+        String unknown = PodFixture.randomId();
+        rt.stopContainer(StopContainerRequest.newBuilder().setContainerId(unknown).setTimeout(0).build());
+        rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(unknown).build());
+        rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(unknown).build());
+        rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(unknown).build());
+
+        String ctr = pods.start(sandboxId, sandbox, pods.container(sandbox, "app", "exec sleep 1000").build());
+        rt.stopContainer(StopContainerRequest.newBuilder().setContainerId(sandboxId).setTimeout(0).build());
+        rt.removeContainer(RemoveContainerRequest.newBuilder().setContainerId(sandboxId).build());
+        assertEquals(PodSandboxState.SANDBOX_READY, pods.sandboxStatus(sandboxId).getState(), "a sandbox is not a container");
+        rt.stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(ctr).build());
+        rt.removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(ctr).build());
+        assertEquals(ContainerState.CONTAINER_RUNNING, pods.status(ctr).getState(), "a container is not a sandbox");
+        assertEquals(2, pods.dockerContainers().size());
     }
 
     @Test

@@ -133,8 +133,9 @@ public final class ContainerStarter {
         PodActionsCalculator.record(c, backoff, clock.instant());
         ContainerConfig config;
         try {
+            ImageUser user = imageUser(image.imageRef().get());
             config = configs.create(new ContainerConfigFactory.Request(pod, spec, c.restartCount(), image.imageRef().get(),
-                    sandbox.podIps(), volumes.apply(pod.getMetadata().getUid()), Optional.empty(), ""));
+                    sandbox.podIps(), volumes.apply(pod.getMetadata().getUid()), user.uid(), user.username()));
         } catch (CreateConfigException e) {
             log.warn("pod {} container {}: cannot make its config: {}", podRef, spec.getName(), e.getMessage());
             events.warning(ref, Reasons.FAILED, "Error: " + e.getMessage());
@@ -163,6 +164,15 @@ public final class ContainerStarter {
         log.info("pod {} container {} started ({}): {}, restartCount {}", podRef, spec.getName(), Ids.shortId(id),
                 c.reason(), c.restartCount());
         return new Started(Optional.of(id), Optional.empty(), true);
+    }
+
+    /** The image's user (upstream getImageUser); a failed ImageStatus fails the config, as upstream. */
+    private ImageUser imageUser(String imageRef) throws CreateConfigException {
+        try {
+            return ImageUser.of(cri.images(), imageRef);
+        } catch (RuntimeException e) {
+            throw new CreateConfigException("cannot read the user of image " + imageRef + ": " + ImagePuller.goError(e));
+        }
     }
 
     /**
