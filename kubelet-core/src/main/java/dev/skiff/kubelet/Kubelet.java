@@ -298,7 +298,7 @@ public final class Kubelet implements AutoCloseable {
         logs.start();
 
         KubeletStats started = closeLater(KubeletStats.start(s.nodeName(), cri, rootDir, node.podLogsDir(),
-                machine.memoryBytes(), pods::admitted));
+                machine.memoryBytes(), pods::admitted, () -> pleg == null ? Map.of() : pleg.pods()));
         cadvisorRegistry.register(started.cadvisor());
         resourceRegistry.register(started.resource());
         metrics.registry().register(started.volumeMetrics());

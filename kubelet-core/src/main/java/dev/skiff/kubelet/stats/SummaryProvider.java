@@ -10,7 +10,6 @@ import dev.skiff.cri.stats.InterfaceUsage;
 import dev.skiff.cri.stats.PodSum;
 import dev.skiff.cri.stats.Statfs;
 import dev.skiff.cri.v1.FilesystemUsage;
-import dev.skiff.cri.v1.ImageFsInfoRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,6 @@ public final class SummaryProvider {
 
     private final String nodeName;
     private final PodStatsSource source;
-    private final ImageService images;
     private final VolumeStatsCache volumes;
     private final Path rootDir;
     private final Path podLogsDir;
@@ -51,15 +49,14 @@ public final class SummaryProvider {
 
     public SummaryProvider(String nodeName, RuntimeService runtime, ImageService images, CgroupStatsReader reader,
                            VolumeStatsCache volumes, Path rootDir, Path podLogsDir, long memoryCapacityBytes) {
-        this(nodeName, new PodStatsSource(runtime, reader), images, volumes, rootDir, podLogsDir, memoryCapacityBytes,
-                new HostInfo(Path.of("/proc")), Clock.systemUTC());
+        this(nodeName, new PodStatsSource(PodListing.fromRuntime(runtime), runtime, images, reader), volumes, rootDir,
+                podLogsDir, memoryCapacityBytes, new HostInfo(Path.of("/proc")), Clock.systemUTC());
     }
 
-    SummaryProvider(String nodeName, PodStatsSource source, ImageService images, VolumeStatsCache volumes, Path rootDir,
+    SummaryProvider(String nodeName, PodStatsSource source, VolumeStatsCache volumes, Path rootDir,
                     Path podLogsDir, long memoryCapacityBytes, HostInfo host, Clock clock) {
         this.nodeName = nodeName;
         this.source = source;
-        this.images = images;
         this.volumes = volumes;
         this.rootDir = rootDir;
         this.podLogsDir = podLogsDir;
@@ -197,7 +194,7 @@ public final class SummaryProvider {
         Summary.FsStats logs = statfs(podLogsDir, null, null);
         Summary.FsStats image = null;
         try {
-            List<FilesystemUsage> list = images.imageFsInfo(ImageFsInfoRequest.getDefaultInstance()).getImageFilesystemsList();
+            List<FilesystemUsage> list = source.imageFilesystems();
             if (!list.isEmpty()) {
                 FilesystemUsage u = list.get(0);
                 image = statfs(Path.of(u.getFsId().getMountpoint()), u.getUsedBytes().getValue(), u.getInodesUsed().getValue());
