@@ -46,6 +46,8 @@ public final class SummaryProvider {
     private final HostInfo host;
     private final Clock clock;
     private ContainerSample lastKubelet;
+    private volatile Made lastFull;
+    private volatile Made lastCpuAndMemory;
 
     public SummaryProvider(String nodeName, RuntimeService runtime, ImageService images, CgroupStatsReader reader,
                            VolumeStatsCache volumes, Path rootDir, Path podLogsDir, long memoryCapacityBytes) {
@@ -69,9 +71,29 @@ public final class SummaryProvider {
         return source;
     }
 
-    /** The Summary; {@code onlyCpuAndMemory} as {@code ?only_cpu_and_memory=true}. Runtime failures propagate. */
+    /**
+     * The Summary; {@code onlyCpuAndMemory} as {@code ?only_cpu_and_memory=true}. Requests within one cgroup snapshot
+     * and one relist (at most a second) get the answer the first of them made. Runtime failures propagate.
+     */
     public Summary summary(boolean onlyCpuAndMemory) {
         RuntimeView view = source.read();
+        Made m = onlyCpuAndMemory ? lastCpuAndMemory : lastFull;
+        if (m != null && m.view() == view) {
+            return m.summary();
+        }
+        Summary summary = summary(view, onlyCpuAndMemory);
+        if (onlyCpuAndMemory) {
+            lastCpuAndMemory = new Made(view, summary);
+        } else {
+            lastFull = new Made(view, summary);
+        }
+        return summary;
+    }
+
+    /** An answer and the view it was made from. */
+    private record Made(RuntimeView view, Summary summary) {}
+
+    private Summary summary(RuntimeView view, boolean onlyCpuAndMemory) {
         boolean full = !onlyCpuAndMemory;
         Map<String, dev.skiff.cri.v1.ContainerStats> layers = full ? source.runtimeContainerStats() : Map.of();
         Optional<FsContext> fs = full ? Optional.of(fsContext()) : Optional.empty();
@@ -82,7 +104,7 @@ public final class SummaryProvider {
             pod.infra().ifPresent(allPodCgroups::add);
             pod.containers().forEach(c -> c.sample().ifPresent(allPodCgroups::add));
         }
-        return new Summary(nodeStats(view, allPodCgroups, fs), pods);
+        return new Summary(nodeStats(view, allPodCgroups, fs), List.copyOf(pods));
     }
 
     private Summary.NodeStats nodeStats(RuntimeView view, List<ContainerSample> podCgroups, Optional<FsContext> fs) {

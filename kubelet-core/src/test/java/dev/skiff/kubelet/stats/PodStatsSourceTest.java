@@ -98,6 +98,30 @@ class PodStatsSourceTest {
         assertEquals(1, calls.get("imageFsInfo"));
     }
 
+    @Test
+    void requestsWithinOneViewShareTheSummaryMadeForIt(@TempDir Path tmp) throws Exception {
+        write(tmp.resolve("cgroup/cpuacct/docker/" + SANDBOX + "/cpuacct.usage"), "1000\n");
+        RuntimePod pod = new RuntimePod("uid-1", "web", "shop", List.of(sandbox(SANDBOX, PodSandboxState.SANDBOX_READY)), List.of());
+        AtomicReference<Map<String, RuntimePod>> relisted = new AtomicReference<>(Map.of("uid-1", pod));
+        PodStatsSource source = new PodStatsSource(PodListing.fromPleg(relisted::get), runtime(RuntimeService.class),
+                runtime(ImageService.class), new CgroupStatsReader(tmp.resolve("cgroup"), tmp.resolve("proc"),
+                Clock.systemUTC(), Duration.ofMinutes(1)));
+        try (VolumeStatsCache volumes = new VolumeStatsCache(tmp.resolve("pods"), List::of, Duration.ofMinutes(1), Clock.systemUTC())) {
+            SummaryProvider provider = new SummaryProvider("n1", source, volumes, tmp, tmp, 1 << 30,
+                    new HostInfo(tmp.resolve("proc")), Clock.systemUTC());
+            Summary cpuOnly = provider.summary(true);
+            assertEquals("web", cpuOnly.pods().get(0).podRef().name());
+            assertSame(cpuOnly, provider.summary(true), "same cgroup snapshot, same relist");
+            Summary full = provider.summary(false);
+            assertNotSame(cpuOnly, full);
+            assertSame(full, provider.summary(false));
+
+            relisted.set(Map.of()); // a new relist: a new answer
+            assertTrue(provider.summary(true).pods().isEmpty());
+            assertTrue(provider.summary(false).pods().isEmpty());
+        }
+    }
+
     private static PodSandbox sandbox(String id, PodSandboxState state) {
         return PodSandbox.newBuilder().setId(id).setState(state)
                 .setMetadata(PodSandboxMetadata.newBuilder().setName("web").setNamespace("shop").setUid("uid-1")).build();
