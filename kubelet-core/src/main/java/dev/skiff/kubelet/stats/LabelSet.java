@@ -1,11 +1,13 @@
 package dev.skiff.kubelet.stats;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * A sample's labels, sorted by name as the client library writes them, with their exposition text
  * ({@code a="1",b="2"}, values escaped) made once: a container's dozen metrics share one set, and a set plus one
- * label (cAdvisor's {@code cpu}, {@code device}, {@code interface}) is made once per device or interface.
+ * label (cAdvisor's {@code cpu}, {@code device}, {@code interface}) is made once per device or interface. The text
+ * is kept as UTF-8 bytes too, so a sample's labels are one array copy.
  */
 final class LabelSet {
     static final LabelSet EMPTY = new LabelSet(new String[0], new String[0]);
@@ -13,6 +15,7 @@ final class LabelSet {
     private final String[] names;
     private final String[] values;
     private final String text;
+    private final byte[] utf8;
 
     private LabelSet(String[] names, String[] values) {
         this.names = names;
@@ -27,6 +30,7 @@ final class LabelSet {
             b.append('"');
         }
         this.text = b.toString();
+        this.utf8 = text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Labels from name, value pairs, in any order; names must be distinct. */
@@ -66,6 +70,11 @@ final class LabelSet {
     /** {@code a="1",b="2"}, without braces. */
     String text() {
         return text;
+    }
+
+    /** {@link #text()} as UTF-8, what every sample with these labels copies. */
+    byte[] utf8() {
+        return utf8;
     }
 
     /** The exposition formats' label value escapes: backslash, double quote, line feed. */

@@ -2,6 +2,7 @@ package dev.skiff.kubelet.stats;
 
 import dev.skiff.kubelet.metrics.ExpositionBuffer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -20,6 +21,7 @@ import java.util.Map;
 final class MetricFamilies {
     private static final class Family {
         final String name;
+        final byte[] nameUtf8;
         final String baseName;
         final boolean counter;
         final String textHelp;
@@ -31,6 +33,7 @@ final class MetricFamilies {
 
         Family(String name, String help, boolean counter) {
             this.name = name;
+            this.nameUtf8 = name.getBytes(StandardCharsets.UTF_8);
             this.counter = counter;
             this.baseName = counter ? name.substring(0, name.length() - "_total".length()) : name;
             this.textHelp = escapeHelp(help, false);
@@ -94,10 +97,10 @@ final class MetricFamilies {
                 out.append("# TYPE ").append(f.name).append(' ').append(type).append('\n');
             }
             for (int i = 0; i < f.size; i++) {
-                out.append(f.name);
+                out.append(f.nameUtf8);
                 LabelSet l = f.labels[i];
                 if (!l.isEmpty()) {
-                    out.append('{').append(l.text()).append('}');
+                    out.append('{').append(l.utf8()).append('}');
                 }
                 out.append(' ').appendValue(f.values[i]);
                 long ts = f.timestamps[i];
