@@ -46,19 +46,25 @@ class CoalescingCacheTest {
         assertEquals(2, cache.get(), "1 s after its read began, the value is stale although it was kept 400 ms ago");
     }
 
-    @Test
-    void concurrentCallersShareOneComputation() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CoalescingCache<Integer> cache = new CoalescingCache<>(() -> {
+    private final CountDownLatch entered = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** A cache whose computation says it began, then holds until released (up to 10 s). */
+    private CoalescingCache<Integer> held(Duration maxWait) {
+        return new CoalescingCache<>(() -> {
             entered.countDown();
             try {
-                assertTrue(release.await(10, TimeUnit.SECONDS));
+                release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+                Thread.currentThread().interrupt();
             }
             return computations.incrementAndGet();
-        }, Duration.ofSeconds(1), Duration.ofSeconds(10), now::get);
+        }, Duration.ofSeconds(1), maxWait, now::get);
+    }
+
+    @Test
+    void concurrentCallersShareOneComputation() throws Exception {
+        CoalescingCache<Integer> cache = held(Duration.ofSeconds(10));
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<Integer>> results = new ArrayList<>();
@@ -80,17 +86,7 @@ class CoalescingCacheTest {
 
     @Test
     void aCallerWaitsNoLongerThanMaxWait() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CoalescingCache<Integer> cache = new CoalescingCache<>(() -> {
-            entered.countDown();
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return 1;
-        }, Duration.ofSeconds(1), Duration.ofMillis(50));
+        CoalescingCache<Integer> cache = held(Duration.ofMillis(50));
         Thread slow = new Thread(cache::get, "slow-stats-read");
         slow.start();
         try {
