@@ -125,8 +125,6 @@ public final class Kubelet implements AutoCloseable {
     private final KubeletMetrics metrics;
     private final ProberMetrics probeMetrics = new ProberMetrics();
     /** /metrics/cadvisor and /metrics/resource: empty until the runtime answered and the stats parts started. */
-    private final PrometheusRegistry cadvisorRegistry = new PrometheusRegistry();
-    private final PrometheusRegistry resourceRegistry = new PrometheusRegistry();
     private volatile KubeletServer readOnly;
     private volatile KubeletServer secure;
     private volatile HttpThreads httpThreads;
@@ -304,9 +302,7 @@ public final class Kubelet implements AutoCloseable {
         logs.start();
 
         KubeletStats started = closeLater(KubeletStats.start(s.nodeName(), cri, rootDir, node.podLogsDir(),
-                machine.memoryBytes(), pods::admitted));
-        cadvisorRegistry.register(started.cadvisor());
-        resourceRegistry.register(started.resource());
+                machine.memoryBytes(), pods::admitted, () -> pleg == null ? Map.of() : pleg.pods()));
         metrics.registry().register(started.volumeMetrics());
         stats = started;
 
@@ -395,8 +391,8 @@ public final class Kubelet implements AutoCloseable {
         readOnlyLists(claims).forEach((path, e) -> routes.add(Route.json(path, Route.Kind.DEFAULT, e)));
         routes.add(MetricsRoute.of("/metrics", this::metricsRegistry));
         routes.add(MetricsRoute.of("/metrics/probes", this::probesRegistry));
-        routes.add(MetricsRoute.of("/metrics/cadvisor", () -> cadvisorRegistry));
-        routes.add(MetricsRoute.of("/metrics/resource", () -> resourceRegistry));
+        routes.add(MetricsRoute.ofText("/metrics/cadvisor", () -> Optional.ofNullable(stats).map(KubeletStats::cadvisor)));
+        routes.add(MetricsRoute.ofText("/metrics/resource", () -> Optional.ofNullable(stats).map(KubeletStats::resource)));
         routes.add(SummaryRoute.of(() -> Optional.ofNullable(stats).map(KubeletStats::summary)));
         routes.addAll(debuggingRoutes(c));
         HttpThreads threads = new HttpThreads();

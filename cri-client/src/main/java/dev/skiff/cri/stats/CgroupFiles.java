@@ -45,10 +45,14 @@ final class CgroupFiles {
 
     static Map<String, Long> parseFlatKeyed(String text) {
         Map<String, Long> values = new HashMap<>();
-        for (String line : text.split("\n")) {
-            String[] kv = line.trim().split("\\s+");
-            if (kv.length == 2) {
-                parseUnsigned(kv[1]).ifPresent(v -> values.put(kv[0], v));
+        String[] kv = new String[2];
+        for (int from = 0, to; from < text.length(); from = to + 1) {
+            to = lineEnd(text, from);
+            if (fields(text, from, to, kv) == 2) {
+                OptionalLong v = parseUnsigned(kv[1]);
+                if (v.isPresent()) {
+                    values.put(kv[0], v.getAsLong());
+                }
             }
         }
         return values;
@@ -57,9 +61,10 @@ final class CgroupFiles {
     /** v1 {@code blkio.throttle.io_service_bytes}: "8:0 Read 4096" lines, a "Total" line at the end. */
     static List<CgroupSample.BlockIo> parseBlkio(String text) {
         Map<String, long[]> perDevice = new LinkedHashMap<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length != 3 || !f[0].contains(":")) {
+        String[] f = new String[3];
+        for (int from = 0, to; from < text.length(); from = to + 1) {
+            to = lineEnd(text, from);
+            if (fields(text, from, to, f) != 3 || !f[0].contains(":")) {
                 continue;
             }
             long v = parseUnsigned(f[2]).orElse(0L);
@@ -76,13 +81,15 @@ final class CgroupFiles {
     /** v2 {@code io.stat}: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" lines. */
     static List<CgroupSample.BlockIo> parseIoStat(String text) {
         Map<String, long[]> perDevice = new LinkedHashMap<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 2 || !f[0].contains(":")) {
+        String[] f = new String[16];
+        for (int from = 0, to; from < text.length(); from = to + 1) {
+            to = lineEnd(text, from);
+            int count = Math.min(fields(text, from, to, f), f.length);
+            if (count < 2 || !f[0].contains(":")) {
                 continue;
             }
             long[] rw = perDevice.computeIfAbsent(f[0], d -> new long[2]);
-            for (int i = 1; i < f.length; i++) {
+            for (int i = 1; i < count; i++) {
                 int eq = f[i].indexOf('=');
                 if (eq < 0) {
                     continue;
@@ -97,6 +104,43 @@ final class CgroupFiles {
             }
         }
         return toList(perDevice);
+    }
+
+    /** The end of the line starting at {@code from}: its '\n', or the end of the text. */
+    static int lineEnd(String text, int from) {
+        int nl = text.indexOf('\n', from);
+        return nl < 0 ? text.length() : nl;
+    }
+
+    /**
+     * Splits {@code text[from, to)} at runs of whitespace, as {@code trim().split("\\s+")} does but without a regex
+     * (these files are parsed hundreds of times a second under scrapes). The first {@code out.length} fields go to
+     * {@code out}; returns how many fields there are, which may be more.
+     */
+    static int fields(String text, int from, int to, String[] out) {
+        int count = 0;
+        int i = from;
+        while (true) {
+            while (i < to && isSpace(text.charAt(i))) {
+                i++;
+            }
+            if (i >= to) {
+                return count;
+            }
+            int start = i;
+            while (i < to && !isSpace(text.charAt(i))) {
+                i++;
+            }
+            if (count < out.length) {
+                out[count] = text.substring(start, i);
+            }
+            count++;
+        }
+    }
+
+    /** Regex {@code \\s}: space, tab, line feed, vertical tab, form feed, carriage return. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private static List<CgroupSample.BlockIo> toList(Map<String, long[]> perDevice) {

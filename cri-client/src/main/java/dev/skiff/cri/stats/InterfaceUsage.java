@@ -13,14 +13,15 @@ public record InterfaceUsage(String name, long rxBytes, long rxPackets, long rxE
      */
     public static List<InterfaceUsage> parseNetDev(String text) {
         List<InterfaceUsage> out = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon < 0) {
+        String[] f = new String[12];
+        for (int from = 0, to; from < text.length(); from = to + 1) {
+            to = CgroupFiles.lineEnd(text, from);
+            int colon = text.indexOf(':', from);
+            if (colon < 0 || colon >= to) {
                 continue;
             }
-            String name = line.substring(0, colon).trim();
-            String[] f = line.substring(colon + 1).trim().split("\\s+");
-            if (name.equals("lo") || f.length < 12) {
+            String name = text.substring(from, colon).trim();
+            if (name.equals("lo") || CgroupFiles.fields(text, colon + 1, to, f) < 12) {
                 continue;
             }
             long[] v = new long[12];

@@ -1,7 +1,9 @@
 package dev.skiff.kubelet.metrics;
 
+import io.prometheus.metrics.config.ExporterProperties;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
@@ -10,10 +12,13 @@ import java.io.OutputStream;
 /**
  * Writes a registry as a scrape asked for it, HTTP-free: OpenMetrics when the Accept header offers
  * {@code application/openmetrics-text}, else the Prometheus text format 0.0.4 (what upstream's kubelet serves by
- * default, and the answer to no Accept header at all). The protobuf format is not offered.
+ * default, and the answer to no Accept header at all). The protobuf format is not offered. Sample timestamps are
+ * milliseconds in the text format (its spec: an int64 Go's ParseInt reads; the library's default, seconds with a
+ * decimal point, is refused by Prometheus' text parser) and seconds in OpenMetrics (its spec).
  */
 public final class MetricsExposition {
-    private static final ExpositionFormats FORMATS = ExpositionFormats.init();
+    private static final ExpositionFormats FORMATS =
+            ExpositionFormats.init(ExporterProperties.builder().prometheusTimestampsInMs(true).build());
 
     private MetricsExposition() {
     }
@@ -48,6 +53,11 @@ public final class MetricsExposition {
         /** e.g. {@code text/plain; version=0.0.4; charset=utf-8}. */
         public String contentType() {
             return writer.getContentType();
+        }
+
+        /** OpenMetrics 1.0 (else the Prometheus text format 0.0.4). */
+        public boolean openMetrics() {
+            return writer instanceof OpenMetricsTextFormatWriter;
         }
 
         /** Collects {@code registry} now and writes it; the stream is left open. */

@@ -4,9 +4,9 @@ import dev.skiff.cri.stats.CgroupSample;
 import dev.skiff.cri.stats.ContainerSample;
 import dev.skiff.cri.stats.InterfaceUsage;
 import dev.skiff.cri.v1.ContainerStats;
-import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import dev.skiff.kubelet.metrics.ExpositionBuffer;
+import dev.skiff.kubelet.metrics.MetricsExposition;
+import dev.skiff.kubelet.metrics.TextScrape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +20,7 @@ import java.util.Map;
  * sample's timestamp. The sandbox is {@code container="POD"} under Docker (dockershim's naming) and carries the
  * pod's network; the root cgroup is {@code id="/"} with empty pod labels.
  */
-public final class CadvisorCollector implements MultiCollector {
+public final class CadvisorCollector implements TextScrape {
     private static final Logger log = LoggerFactory.getLogger(CadvisorCollector.class);
 
     private final PodStatsSource source;
@@ -36,7 +36,11 @@ public final class CadvisorCollector implements MultiCollector {
     }
 
     @Override
-    public MetricSnapshots collect() {
+    public void write(MetricsExposition.Format format, ExpositionBuffer out) {
+        collect().write(out, format.openMetrics());
+    }
+
+    MetricFamilies collect() {
         MetricFamilies m = families();
         RuntimeView view;
         Map<String, ContainerStats> layers;
@@ -47,23 +51,23 @@ public final class CadvisorCollector implements MultiCollector {
             docker = "docker".equals(source.runtimeName());
         } catch (RuntimeException e) {
             log.warn("cadvisor metrics: cannot read the stats: {}", e.toString());
-            return m.build();
+            return m;
         }
         long seen = view.snapshot().timestampNanos() / 1_000_000L;
         ContainerSample root = view.snapshot().node();
-        Labels rootLabels = Labels.of("container", "", "id", "/", "image", "", "name", "", "namespace", "", "pod", "");
+        LabelSet rootLabels = LabelSet.of("container", "", "id", "/", "image", "", "name", "", "namespace", "", "pod", "");
         cpuAndMemory(m, rootLabels, root.sample());
         m.add("container_last_seen", rootLabels, seen / 1000.0, seen);
         for (RuntimeView.PodView pod : view.pods()) {
             if (pod.infra().isPresent()) {
                 ContainerSample infra = pod.infra().get();
                 String name = docker ? dockerName("POD", pod, pod.sandbox().getMetadata().getAttempt()) : pod.sandbox().getId();
-                Labels labels = Labels.of("container", docker ? "POD" : "", "id", infra.cgroupPath(), "image", "",
+                LabelSet labels = LabelSet.of("container", docker ? "POD" : "", "id", infra.cgroupPath(), "image", "",
                         "name", name, "namespace", pod.namespace(), "pod", pod.name());
                 container(m, labels, infra.sample(), pod.sandbox().getCreatedAt(), seen);
                 long ts = infra.sample().timestampNanos() / 1_000_000L;
                 for (InterfaceUsage i : view.snapshot().network(infra)) {
-                    Labels l = labels.add("interface", i.name());
+                    LabelSet l = labels.with("interface", i.name());
                     m.add("container_network_receive_bytes_total", l, i.rxBytes(), ts);
                     m.add("container_network_receive_errors_total", l, i.rxErrors(), ts);
                     m.add("container_network_receive_packets_total", l, i.rxPackets(), ts);
@@ -80,26 +84,26 @@ public final class CadvisorCollector implements MultiCollector {
                 }
                 ContainerSample s = c.sample().get();
                 String name = docker ? dockerName(c.name(), pod, c.container().getMetadata().getAttempt()) : c.container().getId();
-                Labels labels = Labels.of("container", c.name(), "id", s.cgroupPath(), "image", c.container().getImage().getImage(),
+                LabelSet labels = LabelSet.of("container", c.name(), "id", s.cgroupPath(), "image", c.container().getImage().getImage(),
                         "name", name, "namespace", pod.namespace(), "pod", pod.name());
                 container(m, labels, s.sample(), c.container().getCreatedAt(), seen);
                 ContainerStats runtimeStats = layers.get(c.container().getId());
                 if (runtimeStats != null && runtimeStats.hasWritableLayer()) {
                     var w = runtimeStats.getWritableLayer();
                     m.add("container_fs_usage_bytes",
-                            labels.add("device", devices.ofPath(Path.of(w.getFsId().getMountpoint()))),
+                            labels.with("device", devices.ofPath(Path.of(w.getFsId().getMountpoint()))),
                             w.getUsedBytes().getValue(), w.getTimestamp() / 1_000_000L);
                 }
             }
         }
-        return m.build();
+        return m;
     }
 
-    private void container(MetricFamilies m, Labels labels, CgroupSample s, long createdNanos, long seenMillis) {
+    private void container(MetricFamilies m, LabelSet labels, CgroupSample s, long createdNanos, long seenMillis) {
         cpuAndMemory(m, labels, s);
         long ts = s.timestampNanos() / 1_000_000L;
         for (CgroupSample.BlockIo io : s.blockIo()) {
-            Labels l = labels.add("device", devices.ofNumber(io.device()));
+            LabelSet l = labels.with("device", devices.ofNumber(io.device()));
             m.add("container_fs_reads_bytes_total", l, io.readBytes(), ts);
             m.add("container_fs_writes_bytes_total", l, io.writeBytes(), ts);
         }
@@ -108,9 +112,9 @@ public final class CadvisorCollector implements MultiCollector {
         m.add("container_last_seen", labels, seenMillis / 1000.0, seenMillis);
     }
 
-    private static void cpuAndMemory(MetricFamilies m, Labels labels, CgroupSample s) {
+    private static void cpuAndMemory(MetricFamilies m, LabelSet labels, CgroupSample s) {
         long ts = s.timestampNanos() / 1_000_000L;
-        m.add("container_cpu_usage_seconds_total", labels.add("cpu", "total"), s.cpuUsageNanos() / 1e9, ts);
+        m.add("container_cpu_usage_seconds_total", labels.with("cpu", "total"), s.cpuUsageNanos() / 1e9, ts);
         m.add("container_cpu_user_seconds_total", labels, s.cpuUserNanos() / 1e9, ts);
         m.add("container_cpu_system_seconds_total", labels, s.cpuSystemNanos() / 1e9, ts);
         m.add("container_memory_usage_bytes", labels, s.memoryUsageBytes(), ts);

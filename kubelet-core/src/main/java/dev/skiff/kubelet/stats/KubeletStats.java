@@ -2,11 +2,13 @@ package dev.skiff.kubelet.stats;
 
 import dev.skiff.cri.CriRuntime;
 import dev.skiff.cri.stats.CgroupStatsReader;
+import dev.skiff.kubelet.pleg.RuntimePod;
 import io.fabric8.kubernetes.api.model.Pod;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -17,12 +19,17 @@ import java.util.function.Supplier;
 public record KubeletStats(SummaryProvider summary, CadvisorCollector cadvisor, ResourceMetricsCollector resource,
                            VolumeStatsCollector volumeMetrics, VolumeStatsCache volumes) implements AutoCloseable {
 
+    /**
+     * @param pods     the kubelet's pods (their specs name the volumes)
+     * @param relisted the runtime's pods as the PLEG's last relist saw them (uid → pod): the stats list no runtime
+     */
     public static KubeletStats start(String nodeName, CriRuntime cri, Path rootDir, Path podLogsDir, long memoryCapacityBytes,
-                                     Supplier<Collection<Pod>> pods) {
+                                     Supplier<Collection<Pod>> pods, Supplier<Map<String, RuntimePod>> relisted) {
         CgroupStatsReader reader = new CgroupStatsReader(Path.of("/sys/fs/cgroup"));
         VolumeStatsCache volumes = new VolumeStatsCache(rootDir.resolve("pods"), pods, VolumeStatsCache.DEFAULT_PERIOD, Clock.systemUTC());
-        SummaryProvider summary = new SummaryProvider(nodeName, cri.runtime(), cri.images(), reader, volumes, rootDir,
-                podLogsDir, memoryCapacityBytes);
+        PodStatsSource source = new PodStatsSource(PodListing.fromPleg(relisted), cri.runtime(), cri.images(), reader);
+        SummaryProvider summary = new SummaryProvider(nodeName, source, volumes, rootDir, podLogsDir, memoryCapacityBytes,
+                new HostInfo(Path.of("/proc")), Clock.systemUTC());
         return new KubeletStats(summary, new CadvisorCollector(summary), new ResourceMetricsCollector(summary),
                 new VolumeStatsCollector(volumes), volumes);
     }

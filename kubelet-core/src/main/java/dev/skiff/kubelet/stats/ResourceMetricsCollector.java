@@ -1,8 +1,8 @@
 package dev.skiff.kubelet.stats;
 
-import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import dev.skiff.kubelet.metrics.ExpositionBuffer;
+import dev.skiff.kubelet.metrics.MetricsExposition;
+import dev.skiff.kubelet.metrics.TextScrape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +13,7 @@ import java.time.Instant;
  * Summary's CPU and memory (only_cpu_and_memory), the same names, labels, help and per-sample timestamps;
  * {@code scrape_error} 1 when the stats could not be read.
  */
-public final class ResourceMetricsCollector implements MultiCollector {
+public final class ResourceMetricsCollector implements TextScrape {
     private static final Logger log = LoggerFactory.getLogger(ResourceMetricsCollector.class);
     private final SummaryProvider summaries;
 
@@ -22,7 +22,11 @@ public final class ResourceMetricsCollector implements MultiCollector {
     }
 
     @Override
-    public MetricSnapshots collect() {
+    public void write(MetricsExposition.Format format, ExpositionBuffer out) {
+        collect().write(out, format.openMetrics());
+    }
+
+    MetricFamilies collect() {
         MetricFamilies m = new MetricFamilies();
         m.declareCounter("node_cpu_usage_seconds_total", "Cumulative cpu time consumed by the node in core-seconds");
         m.declareGauge("node_memory_working_set_bytes", "Current working set of the node in bytes");
@@ -37,17 +41,17 @@ public final class ResourceMetricsCollector implements MultiCollector {
             summary = summaries.summary(true);
         } catch (RuntimeException e) {
             log.warn("resource metrics: cannot read the stats: {}", e.toString());
-            m.add("scrape_error", Labels.EMPTY, 1, 0);
-            return m.build();
+            m.add("scrape_error", LabelSet.EMPTY, 1, 0);
+            return m;
         }
-        m.add("scrape_error", Labels.EMPTY, 0, 0);
+        m.add("scrape_error", LabelSet.EMPTY, 0, 0);
         Summary.NodeStats node = summary.node();
-        cpu(m, "node_cpu_usage_seconds_total", Labels.EMPTY, node.cpu());
-        memory(m, "node_memory_working_set_bytes", Labels.EMPTY, node.memory());
+        cpu(m, "node_cpu_usage_seconds_total", LabelSet.EMPTY, node.cpu());
+        memory(m, "node_memory_working_set_bytes", LabelSet.EMPTY, node.memory());
         for (Summary.PodStats pod : summary.pods()) {
-            Labels podLabels = Labels.of("namespace", pod.podRef().namespace(), "pod", pod.podRef().name());
+            LabelSet podLabels = LabelSet.of("namespace", pod.podRef().namespace(), "pod", pod.podRef().name());
             for (Summary.ContainerStats c : pod.containers()) {
-                Labels labels = Labels.of("container", c.name(), "namespace", pod.podRef().namespace(), "pod", pod.podRef().name());
+                LabelSet labels = LabelSet.of("container", c.name(), "namespace", pod.podRef().namespace(), "pod", pod.podRef().name());
                 cpu(m, "container_cpu_usage_seconds_total", labels, c.cpu());
                 memory(m, "container_memory_working_set_bytes", labels, c.memory());
                 if (c.startTime() != null) {
@@ -58,16 +62,16 @@ public final class ResourceMetricsCollector implements MultiCollector {
             cpu(m, "pod_cpu_usage_seconds_total", podLabels, pod.cpu());
             memory(m, "pod_memory_working_set_bytes", podLabels, pod.memory());
         }
-        return m.build();
+        return m;
     }
 
-    private static void cpu(MetricFamilies m, String name, Labels labels, Summary.CpuStats cpu) {
+    private static void cpu(MetricFamilies m, String name, LabelSet labels, Summary.CpuStats cpu) {
         if (cpu != null && cpu.usageCoreNanoSeconds() != null) {
             m.add(name, labels, cpu.usageCoreNanoSeconds() / 1e9, Instant.parse(cpu.time()).toEpochMilli());
         }
     }
 
-    private static void memory(MetricFamilies m, String name, Labels labels, Summary.MemoryStats memory) {
+    private static void memory(MetricFamilies m, String name, LabelSet labels, Summary.MemoryStats memory) {
         if (memory != null && memory.workingSetBytes() != null) {
             m.add(name, labels, memory.workingSetBytes(), Instant.parse(memory.time()).toEpochMilli());
         }

@@ -10,7 +10,6 @@ import dev.skiff.cri.stats.InterfaceUsage;
 import dev.skiff.cri.stats.PodSum;
 import dev.skiff.cri.stats.Statfs;
 import dev.skiff.cri.v1.FilesystemUsage;
-import dev.skiff.cri.v1.ImageFsInfoRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,6 @@ public final class SummaryProvider {
 
     private final String nodeName;
     private final PodStatsSource source;
-    private final ImageService images;
     private final VolumeStatsCache volumes;
     private final Path rootDir;
     private final Path podLogsDir;
@@ -48,18 +46,19 @@ public final class SummaryProvider {
     private final HostInfo host;
     private final Clock clock;
     private ContainerSample lastKubelet;
+    private volatile Made lastFull;
+    private volatile Made lastCpuAndMemory;
 
     public SummaryProvider(String nodeName, RuntimeService runtime, ImageService images, CgroupStatsReader reader,
                            VolumeStatsCache volumes, Path rootDir, Path podLogsDir, long memoryCapacityBytes) {
-        this(nodeName, new PodStatsSource(runtime, reader), images, volumes, rootDir, podLogsDir, memoryCapacityBytes,
-                new HostInfo(Path.of("/proc")), Clock.systemUTC());
+        this(nodeName, new PodStatsSource(PodListing.fromRuntime(runtime), runtime, images, reader), volumes, rootDir,
+                podLogsDir, memoryCapacityBytes, new HostInfo(Path.of("/proc")), Clock.systemUTC());
     }
 
-    SummaryProvider(String nodeName, PodStatsSource source, ImageService images, VolumeStatsCache volumes, Path rootDir,
+    SummaryProvider(String nodeName, PodStatsSource source, VolumeStatsCache volumes, Path rootDir,
                     Path podLogsDir, long memoryCapacityBytes, HostInfo host, Clock clock) {
         this.nodeName = nodeName;
         this.source = source;
-        this.images = images;
         this.volumes = volumes;
         this.rootDir = rootDir;
         this.podLogsDir = podLogsDir;
@@ -72,9 +71,29 @@ public final class SummaryProvider {
         return source;
     }
 
-    /** The Summary; {@code onlyCpuAndMemory} as {@code ?only_cpu_and_memory=true}. Runtime failures propagate. */
+    /**
+     * The Summary; {@code onlyCpuAndMemory} as {@code ?only_cpu_and_memory=true}. Requests within one cgroup snapshot
+     * and one relist (at most a second) get the answer the first of them made. Runtime failures propagate.
+     */
     public Summary summary(boolean onlyCpuAndMemory) {
         RuntimeView view = source.read();
+        Made m = onlyCpuAndMemory ? lastCpuAndMemory : lastFull;
+        if (m != null && m.view() == view) {
+            return m.summary();
+        }
+        Summary summary = summary(view, onlyCpuAndMemory);
+        if (onlyCpuAndMemory) {
+            lastCpuAndMemory = new Made(view, summary);
+        } else {
+            lastFull = new Made(view, summary);
+        }
+        return summary;
+    }
+
+    /** An answer and the view it was made from. */
+    private record Made(RuntimeView view, Summary summary) {}
+
+    private Summary summary(RuntimeView view, boolean onlyCpuAndMemory) {
         boolean full = !onlyCpuAndMemory;
         Map<String, dev.skiff.cri.v1.ContainerStats> layers = full ? source.runtimeContainerStats() : Map.of();
         Optional<FsContext> fs = full ? Optional.of(fsContext()) : Optional.empty();
@@ -85,7 +104,7 @@ public final class SummaryProvider {
             pod.infra().ifPresent(allPodCgroups::add);
             pod.containers().forEach(c -> c.sample().ifPresent(allPodCgroups::add));
         }
-        return new Summary(nodeStats(view, allPodCgroups, fs), pods);
+        return new Summary(nodeStats(view, allPodCgroups, fs), List.copyOf(pods));
     }
 
     private Summary.NodeStats nodeStats(RuntimeView view, List<ContainerSample> podCgroups, Optional<FsContext> fs) {
@@ -197,7 +216,7 @@ public final class SummaryProvider {
         Summary.FsStats logs = statfs(podLogsDir, null, null);
         Summary.FsStats image = null;
         try {
-            List<FilesystemUsage> list = images.imageFsInfo(ImageFsInfoRequest.getDefaultInstance()).getImageFilesystemsList();
+            List<FilesystemUsage> list = source.imageFilesystems();
             if (!list.isEmpty()) {
                 FilesystemUsage u = list.get(0);
                 image = statfs(Path.of(u.getFsId().getMountpoint()), u.getUsedBytes().getValue(), u.getInodesUsed().getValue());

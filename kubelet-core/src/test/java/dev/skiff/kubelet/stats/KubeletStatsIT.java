@@ -8,6 +8,9 @@ import dev.skiff.cri.stats.CgroupStatsReader;
 import dev.skiff.cri.testing.TestDocker;
 import dev.skiff.cri.testing.TestImages;
 import dev.skiff.cri.v1.*;
+import dev.skiff.kubelet.metrics.ExpositionBuffer;
+import dev.skiff.kubelet.metrics.MetricsExposition;
+import dev.skiff.kubelet.metrics.TextScrape;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -193,6 +196,13 @@ class KubeletStatsIT {
         assertFalse(line(volumeText, "kubelet_volume_stats_capacity_bytes{namespace=\"" + NS + "\",persistentvolumeclaim=\"claim1\"}").isEmpty(), volumeText);
         assertFalse(line(volumeText, "kubelet_volume_stats_inodes_used{namespace=\"" + NS + "\",persistentvolumeclaim=\"claim1\"}").isEmpty(), volumeText);
         assertFalse(volumeText.contains("cache"), "an emptyDir is no claim");
+    }
+
+    /** What a scrape without an Accept header gets: the text format 0.0.4. */
+    private static String text(TextScrape scrape) {
+        ExpositionBuffer out = new ExpositionBuffer(1024);
+        scrape.write(MetricsExposition.negotiate(null), out);
+        return new String(out.toByteArray(), StandardCharsets.UTF_8);
     }
 
     private static String text(MultiCollector collector) throws Exception {
