@@ -45,7 +45,8 @@ public final class ClusterDns implements AutoCloseable {
      */
     public static ClusterDns start(List<String> clusterDns, boolean embedded, Path hostResolv, DnsIndexer indexer) {
         if (!embedded) {
-            log.info("cluster DNS: not served by Skiff (--embedded-dns=false); pods are told {}",
+            log.info("cluster DNS: not served by Skiff (--embedded-dns=false, or --cluster-domain \"\"); pods are "
+                    + "told {}",
                     clusterDns.isEmpty() ? "nothing (ClusterFirst falls back to Default)" : clusterDns);
             return new ClusterDns(clusterDns, null);
         }
