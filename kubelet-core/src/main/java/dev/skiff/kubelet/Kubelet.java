@@ -10,6 +10,8 @@ import dev.skiff.cri.v1.VersionResponse;
 import dev.skiff.kubelet.admission.NodeInfo;
 import dev.skiff.kubelet.config.KubeletConfiguration;
 import dev.skiff.kubelet.config.KubeletSettings;
+import dev.skiff.kubelet.dns.ClusterDns;
+import dev.skiff.kubelet.dns.DnsIndexer;
 import dev.skiff.kubelet.config.RuntimeEndpoint;
 import dev.skiff.kubelet.gc.GarbageCollector;
 import dev.skiff.kubelet.gc.ImageGcPolicy;
@@ -192,7 +194,14 @@ public final class Kubelet implements AutoCloseable {
         VolumeDirs.mkdirs(s.rootDir().resolve("pods"), VolumeDirs.PRIVATE_DIR_MODE);
         // resolved once: mount points in the mount table are real paths, and a symlinked root dir must match them
         Path rootDir = s.rootDir().toRealPath();
-        NodeFacts node = new NodeFacts(s.nodeName(), c.clusterDomain(), c.clusterDNS(),
+        // cluster DNS first: what ClusterFirst pods are told depends on whether it could listen
+        AtomicReference<ObjectStore> objectsRef = new AtomicReference<>();
+        DnsIndexer dnsRecords = closeLater(new DnsIndexer(c.clusterDomain().isEmpty() ? "cluster.local" : c.clusterDomain(),
+                () -> Optional.ofNullable(objectsRef.get()).map(ObjectStore::services).orElse(List.of()), clock));
+        ClusterDns clusterDns = closeLater(ClusterDns.start(c.clusterDNS(), s.embeddedDns() && !c.clusterDomain().isEmpty(),
+                c.resolvConf().isEmpty() ? Path.of("/etc/resolv.conf") : Path.of(c.resolvConf()), dnsRecords));
+        statuses.setListener(dnsRecords);
+        NodeFacts node = new NodeFacts(s.nodeName(), c.clusterDomain(), clusterDns.nameservers(),
                 c.resolvConf().isEmpty() ? null : Path.of(c.resolvConf()), nodeIps, Path.of(c.podLogsDir()),
                 rootDir, Path.of("/etc/hosts"), machine.cpus() * 1000L, machine.memoryBytes());
         Files.createDirectories(node.podLogsDir());
@@ -211,7 +220,9 @@ public final class Kubelet implements AutoCloseable {
             if (pv != null) {
                 pv.objectsChanged(); // claims bind, volumes are provisioned or released now
             }
+            dnsRecords.servicesChanged(); // a headless Service's names come or go
         });
+        objectsRef.set(objects);
         PodManager pods = new PodManager();
         PersistentVolumeController claims = new PersistentVolumeController(rootDir, new KubeletStorageObjects(objects, pods,
                 () -> loop != null && loop.sourcesReady(), s.nodeLabels()));

@@ -20,8 +20,8 @@ import java.util.Objects;
  * @param healthzPort              localhost healthz port, 0 = off (10248)
  * @param healthzBindAddress       IP of the healthz server (127.0.0.1)
  * @param maxPods                  pods this node admits (110)
- * @param clusterDomain            DNS domain of the cluster ("" = none)
- * @param clusterDNS               cluster DNS server IPs (empty = none)
+ * @param clusterDomain            DNS domain of the cluster (default cluster.local, kubeadm's; "" = none)
+ * @param clusterDNS               cluster DNS server IPs (empty = Skiff's embedded DNS on the Docker bridge gateway)
  * @param podLogsDir               root of pod log directories (/var/log/pods)
  * @param containerLogMaxSize      size at which a container log is rotated (10Mi)
  * @param containerLogMaxFiles     log files kept per container (5)
@@ -129,7 +129,7 @@ public record KubeletConfiguration(
         int healthzPort = 10248;
         String healthzBindAddress = "127.0.0.1";
         int maxPods = 110;
-        String clusterDomain = "";
+        String clusterDomain = "cluster.local";
         List<String> clusterDNS = List.of();
         String podLogsDir = "/var/log/pods";
         Quantity containerLogMaxSize = Quantity.parse("10Mi");

@@ -156,12 +156,19 @@ public final class KubeletFlags {
     Integer maxPods;
 
     @Option(names = "--cluster-domain", paramLabel = "DOMAIN",
-            description = "Cluster DNS domain searched by containers (config: clusterDomain).")
+            description = "Cluster DNS domain searched by containers (config: clusterDomain, default cluster.local).")
     String clusterDomain;
 
     @Option(names = "--cluster-dns", paramLabel = "IP[,IP...]", split = ",",
-            description = "Cluster DNS server IPs (config: clusterDNS); repeatable.")
+            description = "Cluster DNS server IPs (config: clusterDNS); repeatable. Default: Skiff's embedded DNS on "
+                    + "the Docker bridge gateway.")
     List<String> clusterDns;
+
+    @Option(names = "--embedded-dns", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Skiff's own: serve the cluster DNS (headless Services, pod names, forwarding) on the first "
+                    + "--cluster-dns address when it is this host's, or on the Docker bridge gateway when "
+                    + "--cluster-dns is unset (default true).")
+    Boolean embeddedDns;
 
     @Option(names = "--resolv-conf", paramLabel = "FILE",
             description = "Resolver config the containers' resolv.conf starts from; \"\" = none (config: resolvConf, "

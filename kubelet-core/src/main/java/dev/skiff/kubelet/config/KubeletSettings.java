@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
  * @param podInfraContainerImage {@code --pod-infra-container-image}, empty = Skiff's own pause image
  * @param manifestMaxBytes       {@code --manifest-max-size} (Skiff's own, no KubeletConfiguration field): larger
  *                               manifest files are refused unread
+ * @param embeddedDns            {@code --embedded-dns} (Skiff's own): whether Skiff serves the cluster DNS itself
  * @param verbosity              {@code -v}
  * @param certDir                {@code --cert-dir} (default {@code <root-dir>/pki}): the self-signed serving pair
  * @param tokenAuthFile          {@code --token-auth-file}: static bearer tokens of the secure port
@@ -49,6 +50,7 @@ public record KubeletSettings(
         RuntimeEndpoint runtimeEndpoint,
         Optional<String> podInfraContainerImage,
         long manifestMaxBytes,
+        boolean embeddedDns,
         int verbosity,
         Path certDir,
         Optional<Path> tokenAuthFile,
@@ -157,7 +159,7 @@ public record KubeletSettings(
         Optional<String> infra = Optional.ofNullable(flags.podInfraContainerImage).filter(s -> !s.isBlank());
         Path certDir = flags.certDir == null ? rootDir.resolve("pki") : flags.certDir.toAbsolutePath().normalize();
         return new KubeletSettings(Optional.ofNullable(flags.config), config, rootDir, nodeName, labels, nodeIPs,
-                runtime, infra, manifestMaxBytes, flags.verbosity(), certDir,
+                runtime, infra, manifestMaxBytes, !Boolean.FALSE.equals(flags.embeddedDns), flags.verbosity(), certDir,
                 Optional.ofNullable(flags.tokenAuthFile).map(p -> p.toAbsolutePath().normalize()),
                 Optional.ofNullable(flags.authorizationPolicyFile).map(p -> p.toAbsolutePath().normalize()));
     }

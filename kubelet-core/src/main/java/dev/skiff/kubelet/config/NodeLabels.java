@@ -75,7 +75,7 @@ public final class NodeLabels {
     }
 
     /** Why {@code key} is not a qualified name ({@code [prefix/]name}), if it is not. */
-    static Optional<String> keyProblem(String key) {
+    public static Optional<String> keyProblem(String key) {
         String[] parts = key.split("/", -1);
         String name;
         if (parts.length == 1) {
@@ -107,7 +107,7 @@ public final class NodeLabels {
         return Optional.empty();
     }
 
-    static Optional<String> valueProblem(String value) {
+    public static Optional<String> valueProblem(String value) {
         if (value.length() > 63) {
             return Optional.of("must be no more than 63 characters");
         }

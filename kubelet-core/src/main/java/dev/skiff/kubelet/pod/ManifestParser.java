@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -59,7 +60,8 @@ final class ManifestParser {
             "Secret", new Kind("v1", Secret.class),
             "PersistentVolume", new Kind("v1", PersistentVolume.class),
             "PersistentVolumeClaim", new Kind("v1", PersistentVolumeClaim.class),
-            "StorageClass", new Kind("storage.k8s.io/v1", StorageClass.class));
+            "StorageClass", new Kind("storage.k8s.io/v1", StorageClass.class),
+            "Service", new Kind("v1", Service.class));
 
     private static final ObjectMapper DECODER = configure(JsonMapper.builder().build());
 

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Lifecycle;
 import io.fabric8.kubernetes.api.model.LifecycleHandler;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -22,6 +23,9 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
@@ -67,6 +71,8 @@ public final class PodDefaults {
                     pv.getSpec().setVolumeMode("Filesystem");
                 }
             }
+        } else if (object instanceof Service svc) {
+            apply(svc);
         } else if (object instanceof PersistentVolumeClaim pvc) {
             if (pvc.getStatus() == null) {
                 pvc.setStatus(new PersistentVolumeClaimStatus());
@@ -76,6 +82,33 @@ public final class PodDefaults {
             }
             if (pvc.getSpec() != null && isEmpty(pvc.getSpec().getVolumeMode())) {
                 pvc.getSpec().setVolumeMode("Filesystem");
+            }
+        }
+    }
+
+    /** SetDefaults_Service: type ClusterIP, sessionAffinity None, each port TCP with targetPort = port. */
+    public static void apply(Service svc) {
+        if (svc.getSpec() == null) {
+            return; // the validator says spec is required
+        }
+        ServiceSpec spec = svc.getSpec();
+        if (isEmpty(spec.getType())) {
+            spec.setType("ClusterIP");
+        }
+        if (isEmpty(spec.getSessionAffinity())) {
+            spec.setSessionAffinity("None");
+        }
+        if (spec.getPublishNotReadyAddresses() == null) {
+            spec.setPublishNotReadyAddresses(false);
+        }
+        if (spec.getPorts() != null) {
+            for (ServicePort p : spec.getPorts()) {
+                if (isEmpty(p.getProtocol())) {
+                    p.setProtocol("TCP");
+                }
+                if (p.getTargetPort() == null && p.getPort() != null) {
+                    p.setTargetPort(new IntOrString(p.getPort()));
+                }
             }
         }
     }

@@ -338,7 +338,7 @@ public final class PodValidator {
         }
     }
 
-    private static boolean subdomain(List<String> errs, String path, String v) {
+    static boolean subdomain(List<String> errs, String path, String v) {
         boolean ok = true;
         if (v.length() > 253) {
             errs.add(invalid(path, v, "must be no more than 253 characters"));
@@ -353,7 +353,7 @@ public final class PodValidator {
         return ok;
     }
 
-    private static boolean label(List<String> errs, String path, String v) {
+    static boolean label(List<String> errs, String path, String v) {
         boolean ok = true;
         if (v.length() > 63) {
             errs.add(invalid(path, v, "must be no more than 63 characters"));
@@ -377,7 +377,7 @@ public final class PodValidator {
                 + detail;
     }
 
-    private static String duplicate(String path, String value) {
+    static String duplicate(String path, String value) {
         return path + ": Duplicate value: " + quote(value);
     }
 
@@ -390,7 +390,7 @@ public final class PodValidator {
         return sb.toString();
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         String shown = s.length() <= MAX_QUOTED ? s : s.substring(0, MAX_QUOTED);
         String q = '"' + shown.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
         return s.length() <= MAX_QUOTED ? q : q + "... (" + s.length() + " characters)";

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Toleration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +90,11 @@ public final class StaticPodLoader {
                 podLine = doc.line();
             } else {
                 HasMetadata o = doc.object();
-                List<String> errors = PodValidator.validateIdentity(o);
+                if (o instanceof Service svc) {
+                    PodDefaults.apply(svc); // before validating: the checks read the defaulted protocol and type
+                }
+                List<String> errors = o instanceof Service svc ? ServiceValidator.validate(svc)
+                        : PodValidator.validateIdentity(o);
                 if (!errors.isEmpty()) {
                     throw new ManifestException(file, doc.line(), "invalid " + o.getKind() + ": "
                             + String.join("; ", errors));

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +21,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The non-Pod objects (ConfigMap, Secret, PersistentVolume, PersistentVolumeClaim, StorageClass) the sources
- * define, for the volume plugins. Each source's set is replaced whole by its latest snapshot. Read-mostly:
+ * The non-Pod objects (ConfigMap, Secret, PersistentVolume, PersistentVolumeClaim, StorageClass, Service) the
+ * sources define, for the volume plugins and the cluster DNS. Each source's set is replaced whole by its latest snapshot. Read-mostly:
  * readers see an immutable map published through a volatile field and never block.
  *
  * <p>Wire it before PodConfig ({@code objectStore.andThen(podConfig)}) so a pod's ConfigMap is here before the
@@ -110,6 +111,11 @@ public final class ObjectStore implements Consumer<SourceSnapshot>, VolumeObject
 
     public Optional<StorageClass> storageClass(String name) {
         return get(StorageClass.class, "", name);
+    }
+
+    /** Every Service, in no particular order. */
+    public List<Service> services() {
+        return list("Service").stream().filter(Service.class::isInstance).map(Service.class::cast).toList();
     }
 
     /** Every object of {@code kind}, in no particular order. */

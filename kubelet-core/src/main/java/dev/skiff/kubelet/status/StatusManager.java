@@ -49,6 +49,16 @@ public final class StatusManager {
 
     private final Clock clock;
     private final Map<String, Entry> byUid = new LinkedHashMap<>();
+    private volatile PodStatusListener listener = NO_LISTENER;
+    private static final PodStatusListener NO_LISTENER = new PodStatusListener() {
+        @Override
+        public void podStatusChanged(Pod pod, PodStatus status) {
+        }
+
+        @Override
+        public void podRemoved(String uid) {
+        }
+    };
 
     public StatusManager(Clock clock) {
         this.clock = clock;
@@ -56,6 +66,11 @@ public final class StatusManager {
 
     public StatusManager() {
         this(Clock.systemUTC());
+    }
+
+    /** Tells {@code l} of each change from now on (one listener; it replaces the previous one). */
+    public void setListener(PodStatusListener l) {
+        listener = l == null ? NO_LISTENER : l;
     }
 
     /** Records {@code status} for {@code pod} (by its uid) and returns what was stored. */
@@ -99,7 +114,9 @@ public final class StatusManager {
             log.info("Pod {}/{} uid {} phase {}", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid,
                     next.getPhase());
         }
-        byUid.put(uid, new Entry(pod, next, old == null ? null : old.deletion()));
+        Entry stored = new Entry(pod, next, old == null ? null : old.deletion());
+        byUid.put(uid, stored);
+        listener.podStatusChanged(stored.podWithDeletion(), next);
         return copy(next);
     }
 
@@ -156,7 +173,9 @@ public final class StatusManager {
             return;
         }
         Deletion d = new Deletion(PodStatusGenerator.rfc3339(now.plus(gracePeriod)), gracePeriod.toSeconds());
-        byUid.put(uid, new Entry(e.pod(), e.status(), d));
+        Entry marked = new Entry(e.pod(), e.status(), d);
+        byUid.put(uid, marked);
+        listener.podStatusChanged(marked.podWithDeletion(), marked.status());
     }
 
     /** The last status recorded for the pod with this uid. */
@@ -179,6 +198,7 @@ public final class StatusManager {
     public synchronized void remove(String uid) {
         if (byUid.remove(uid) != null) {
             log.debug("Pod uid {} status removed", uid);
+            listener.podRemoved(uid);
         }
     }
 

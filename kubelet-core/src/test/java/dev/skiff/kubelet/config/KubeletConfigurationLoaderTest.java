@@ -52,7 +52,7 @@ class KubeletConfigurationLoaderTest {
         assertEquals(10248, c.healthzPort());
         assertEquals("127.0.0.1", c.healthzBindAddress());
         assertEquals(110, c.maxPods());
-        assertEquals("", c.clusterDomain());
+        assertEquals("cluster.local", c.clusterDomain());
         assertEquals(List.of(), c.clusterDNS());
         assertEquals("/var/log/pods", c.podLogsDir());
         assertEquals(10L * 1024 * 1024, c.containerLogMaxSize().longValue());

@@ -14,6 +14,7 @@ import java.util.Optional;
 
 import static dev.skiff.kubelet.config.KubeletFlagsTest.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,6 +98,16 @@ class KubeletSettingsTest {
                 .containerLogMaxSize(Quantity.parse("1Gi")).containerLogMaxFiles(9).imageGCHighThresholdPercent(95)
                 .imageGCLowThresholdPercent(50).imageMinimumGCAge(Duration.ofHours(1)).podPidsLimit(512)
                 .containerRuntimeEndpoint("unix:///run/containerd/containerd.sock").build(), c);
+    }
+
+    @Test
+    void clusterDnsDefaultsToTheEmbeddedServerInClusterLocal() throws Exception {
+        KubeletSettings s = resolve(null);
+        assertTrue(s.embeddedDns());
+        assertEquals("cluster.local", s.config().clusterDomain());
+        assertEquals(List.of(), s.config().clusterDNS(), "unset: the embedded server's address is found at start");
+        assertFalse(resolve(null, "--embedded-dns=false").embeddedDns());
+        assertTrue(resolve(null, "--embedded-dns").embeddedDns());
     }
 
     @Test

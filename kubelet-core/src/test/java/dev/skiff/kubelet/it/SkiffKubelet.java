@@ -147,6 +147,10 @@ public final class SkiffKubelet implements AutoCloseable {
                 "--read-only-port", Integer.toString(readOnlyPort),
                 "--port", Integer.toString(securePort),
                 "--healthz-port", "0"));
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--embedded-dns"))) {
+            // one cluster DNS per host address: only a test that asks for it (DnsPodsIT) binds the bridge's port 53
+            cmd.add("--embedded-dns=false");
+        }
         cmd.addAll(extraArgs);
         Files.writeString(logFile, "### " + String.join(" ", cmd) + "\n");
         ProcessBuilder pb = new ProcessBuilder(cmd)

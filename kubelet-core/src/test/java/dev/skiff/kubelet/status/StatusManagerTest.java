@@ -194,4 +194,28 @@ class StatusManagerTest {
         pool.shutdown();
         assertEquals(8, manager.pods().size());
     }
+
+    /** The cluster DNS follows pods through the listener: each stored change, the deletion, the removal. */
+    @Test
+    void listenerHearsEveryStoredChangeTheDeletionAndTheRemoval() {
+        List<String> heard = new ArrayList<>();
+        manager.setListener(new PodStatusListener() {
+            @Override
+            public void podStatusChanged(Pod pod, PodStatus status) {
+                heard.add(pod.getMetadata().getUid() + " " + status.getPhase() + " " + cond(status, "Ready").getStatus()
+                        + (pod.getMetadata().getDeletionTimestamp() == null ? "" : " deleting"));
+            }
+
+            @Override
+            public void podRemoved(String uid) {
+                heard.add(uid + " removed");
+            }
+        });
+        manager.setPodStatus(pod("u1", "a"), status("Running", "False"));
+        manager.setPodStatus(pod("u1", "a"), status("Running", "True"));
+        manager.markDeleted("u1", clock.instant(), java.time.Duration.ofSeconds(5));
+        manager.remove("u1");
+        manager.remove("u1"); // gone already: nothing more to tell
+        assertEquals(List.of("u1 Running False", "u1 Running True", "u1 Running True deleting", "u1 removed"), heard);
+    }
 }
