@@ -6,7 +6,6 @@ import dev.skiff.volume.VolumeOperationListener;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.time.Duration;
@@ -68,8 +67,8 @@ public final class KubeletMetrics {
                 .labelNames("node").register(m.registry).labelValues(nodeName).set(1);
         RunningPods.register(m.registry, runtimePods);
         // process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds …, jvm_memory_used_bytes …:
-        // all read when scraped
-        JvmMetrics.builder().register(m.registry);
+        // all read when scraped, and set up by the first scrape
+        m.registry.register(new JvmMetricsOnFirstScrape());
         return m;
     }
 
