@@ -30,6 +30,7 @@ need python3-gi       /usr/bin/python3 -c 'from gi.repository import GLib' # ...
 need python3-grpcio   /usr/bin/python3 -c 'import grpc'  # CRI interop IT: an independent CRI client (crictl is not in Debian)
 need python3-protobuf /usr/bin/python3 -c 'import google.protobuf' # ... its messages
 need protobuf-compiler command -v protoc                # ... compiled from proto/ at test time
+need kubernetes-client command -v kubectl           # streaming IT: a real Go client (Debian's is 1.20, SPDY only; a newer kubectl also speaks WebSocket v5)
 need prometheus       command -v prometheus            # monitoring IT and bench: a real Prometheus scrapes the secure port
 
 # inotify: dockerd spends one instance per followed container log (Skiff's log copiers), and every

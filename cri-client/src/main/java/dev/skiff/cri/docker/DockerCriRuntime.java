@@ -21,6 +21,7 @@ public final class DockerCriRuntime implements CriRuntime {
     private final ContainerLogs logs;
     private final DockerRuntimeService runtime;
     private final DockerImageService images;
+    private final SandboxPortDialer portDialer;
     private final DockerStreamingRuntime streamingRuntime;
     private final StreamingServer streaming;
 
@@ -30,12 +31,22 @@ public final class DockerCriRuntime implements CriRuntime {
         this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
                 logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         this.images = new DockerImageService(docker);
+        try {
+            // port-forward dials inside the sandbox's network namespace, as containerd does: a pod's loopback-only
+            // server is reachable and nothing needs socat
+            this.portDialer = new SandboxPortDialer(docker);
+        } catch (IOException e) {
+            runtime.close();
+            logs.close();
+            throw CriErrors.unavailable("cannot prepare port-forward into pod network namespaces: %s", e.getMessage());
+        }
         this.streamingRuntime = new DockerStreamingRuntime(docker, DockerHijack.address(config.dockerEndpoint()),
-                new SandboxAddressDialer(runtime.sandboxes()));
+                portDialer::dial);
         try {
             this.streaming = StreamingServer.start(config.streamingAddress(), streamingRuntime);
         } catch (RuntimeException e) {
             streamingRuntime.close();
+            portDialer.close();
             runtime.close();
             logs.close();
             throw e;
@@ -93,6 +104,7 @@ public final class DockerCriRuntime implements CriRuntime {
     public void close() {
         streaming.close();
         streamingRuntime.close();
+        portDialer.close();
         runtime.close();
         logs.close();
         closeQuietly(docker);
