@@ -85,11 +85,12 @@ class KubectlInteropIT {
     void kubectlExecWithATerminalSeesItsSize() throws Exception {
         for (String webSockets : List.of("false", "true")) {
             // Docker 20.10 (API 1.41) sizes an exec's terminal only after it started: wait for the size
-            useExec(true, "until stty size >/dev/null 2>&1; do sleep 0.1; done; stty size; read l; echo got:$l; exit 3");
+            useExec(true, "n=0; while [ $n -lt 300 ]; do s=$(stty size 2>/dev/null); case \"$s\" in [1-9]*) break;; esac; n=$((n+1)); sleep 0.1; done; "
+                    + "echo size:$s; read l; echo got:$l; exit 3");
             String kubectl = "stty cols 77 rows 22; kubectl --server=http://127.0.0.1:" + api.getLocalPort() + " exec -i -t p -- sh";
             Result r = kubectl(webSockets, List.of("script", "-qec", kubectl, "/dev/null"), "hello\n");
             assertEquals(3, r.exit, r.out);
-            assertTrue(r.out.contains("22 77\r\n"), "the terminal's size reached the exec (" + webSockets + "): " + r.out);
+            assertTrue(r.out.contains("size:22 77\r\n"), "the terminal's size reached the exec (" + webSockets + "): " + r.out);
             assertTrue(r.out.contains("got:hello\r\n"), r.out);
             assertTrue(r.out.contains("command terminated with exit code 3"), r.out);
         }
