@@ -3,6 +3,8 @@ package dev.skiff.cri.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
 import dev.skiff.cri.CriErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,27 +19,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Copies each container's stdout/stderr from Docker's logs API into its CRI log file, with no thread per
- * container: every followed stream is a connection on one shared event loop ({@link DockerLogStreams},
- * {@code log-copier-io}) that writes the records as they arrive, and one named thread ({@code log-copier})
- * takes each copier through its steps between streams (ownership, resume point, reconnecting, ending). One copier
- * per container on the host copies at a time ({@link LogCopierLock}: another shim adopting the same container
- * waits); it resumes after the last record already in the file (so a restarted shim neither loses nor repeats
- * lines), reconnects with bounded backoff while the container runs, and ends once the container has exited and
- * its stream is drained. While Docker itself does not answer (dockerd restarting) a copier waits for it without
- * giving up, since the container may outlive the daemon (live-restore), and says so once.
+ * Copies each container's stdout/stderr from Docker's logs API into its CRI log file, one
+ * named daemon thread per followed container. One copier per container on the host copies at a
+ * time ({@link LogCopierLock}: another shim adopting the same container waits); it resumes after the
+ * last record already in the file (so a restarted shim neither loses nor repeats lines), reconnects with bounded
+ * backoff while the container runs, and ends once the container has exited and its stream
+ * is drained. While Docker itself does not answer (dockerd restarting) a copier waits for it
+ * without giving up, since the container may outlive the daemon (live-restore), and says so once.
  */
 public final class ContainerLogs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ContainerLogs.class);
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
-    /** A stream that lasted this long was a good one, whatever ended it. */
-    private static final Duration LONG_LIVED = Duration.ofSeconds(10);
 
     /**
      * How copiers retry: backoff from {@code min} doubling to {@code max}; after {@code maxFailures} consecutive
@@ -58,35 +52,29 @@ public final class ContainerLogs implements AutoCloseable {
 
     private final DockerClient docker;
     /** The logs API is read directly: docker-java's frame callback cuts messages into 1 KiB pieces and loses their boundaries. */
-    private final DockerLogStreams streams;
-    /** Every copier's steps between streams, one at a time; none of them blocks for long. */
-    private final ScheduledThreadPoolExecutor steps;
+    private final DockerHttpClient http;
     private final Retry retry;
     private final Path lockDir;
     private final Map<String, Copier> copiers = new HashMap<>();
     private boolean closed;
 
-    /** @param endpoint where {@code docker} talks to Docker ({@link DockerEndpoint#host}): the log streams connect there too */
-    public ContainerLogs(DockerClient docker, String endpoint) {
-        this(docker, endpoint, Retry.DEFAULT, LogCopierLock.DEFAULT_DIR);
+    public ContainerLogs(DockerClient docker) {
+        this(docker, Retry.DEFAULT, LogCopierLock.DEFAULT_DIR);
     }
 
-    ContainerLogs(DockerClient docker, String endpoint, Retry retry) {
-        this(docker, endpoint, retry, LogCopierLock.DEFAULT_DIR);
+    ContainerLogs(DockerClient docker, Retry retry) {
+        this(docker, retry, LogCopierLock.DEFAULT_DIR);
     }
 
     /** @param lockDir where copiers of every shim on the host take ownership of a container's log */
-    ContainerLogs(DockerClient docker, String endpoint, Retry retry, Path lockDir) {
+    ContainerLogs(DockerClient docker, Retry retry, Path lockDir) {
         this.docker = docker;
         this.retry = retry;
         this.lockDir = lockDir;
-        this.streams = new DockerLogStreams(DockerEndpoint.host(endpoint));
-        this.steps = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "log-copier");
-            t.setDaemon(true);
-            return t;
-        });
-        steps.setRemoveOnCancelPolicy(true);
+        if (!(docker instanceof DockerClientImpl impl)) {
+            throw new IllegalArgumentException("ContainerLogs needs a DockerClientImpl, got " + docker.getClass().getName());
+        }
+        this.http = impl.getHttpClient();
     }
 
     /**
@@ -146,7 +134,7 @@ public final class ContainerLogs implements AutoCloseable {
         }
     }
 
-    /** Whether a copier is currently at work for the container: copying or waiting to (tests, diagnostics). */
+    /** Whether a copier thread is currently running for the container (tests, diagnostics). */
     synchronized boolean isCopying(String containerId) {
         Copier copier = copiers.get(containerId);
         return copier != null && copier.isAlive();
@@ -156,51 +144,33 @@ public final class ContainerLogs implements AutoCloseable {
     public void close() {
         List<Copier> all;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
             closed = true;
             all = new ArrayList<>(copiers.values());
             copiers.clear();
         }
         all.forEach(Copier::stop);
-        steps.shutdownNow();
-        streams.close();
     }
 
     static String shortId(String id) {
         return id.length() > 12 ? id.substring(0, 12) : id;
     }
 
-    /**
-     * One container's copier: its writer, its resume point, its current stream. Its steps run on {@link #steps},
-     * each scheduling at most the next one, so a copier has one step or one stream pending at any time.
-     */
+    /** One container's copier: its writer, its resume point, its thread. */
     private final class Copier {
         private final String containerId;
-        private final String id;
         private final boolean tty;
         final CriLogWriter writer;
+        private volatile LogResumePoint resume;
         private volatile boolean stopped;
-        private volatile DockerLogStreams.Stream stream;
+        private volatile DockerHttpClient.Response response;
         /** Docker did not answer at the last look: failures are expected and not logged one by one. */
         private volatile boolean dockerDown;
-        private boolean running;
-        private CountDownLatch done = new CountDownLatch(0);
-        // Step state: touched only on the steps thread.
-        private LogResumePoint resume;
-        private Optional<LogCopierLock> lock = Optional.empty();
         /** The lock directory cannot be used (e.g. not root): copy without ownership rather than not at all. */
-        private boolean lockUnavailable;
-        private boolean saidWaiting;
-        private boolean ended;
-        private int failures;
-        private long streamBegan;
-        private boolean following;
+        private volatile boolean lockUnavailable;
+        private Thread thread;
 
         Copier(String containerId, Path logPath, boolean tty) {
             this.containerId = containerId;
-            this.id = shortId(containerId);
             this.tty = tty;
             this.writer = new CriLogWriter(logPath);
         }
@@ -210,110 +180,143 @@ public final class ContainerLogs implements AutoCloseable {
         }
 
         synchronized boolean isAlive() {
-            return running;
+            return thread != null && thread.isAlive();
         }
 
         synchronized void startIfIdle() {
-            if (stopped || running) {
+            if (stopped || (thread != null && thread.isAlive())) {
                 return;
             }
-            running = true;
-            done = new CountDownLatch(1);
-            ended = false;
-            failures = 0;
-            saidWaiting = false;
-            lock = Optional.empty();
-            step(this::acquire, Duration.ZERO);
+            thread = new Thread(this::run, "log-copier-" + shortId(containerId));
+            thread.setDaemon(true);
+            thread.start();
         }
 
         void stop() {
             stopped = true;
-            DockerLogStreams.Stream s = stream;
-            if (s != null) {
-                s.close(); // its end comes back as a step, which ends the copier
-            }
-            CountDownLatch latch;
-            synchronized (this) {
-                latch = done;
-            }
-            step(this::end, Duration.ZERO); // ends a copier waiting between streams at once
-            try {
-                if (!latch.await(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("container {}: log copier did not stop within {} s", id, STOP_WAIT.toSeconds());
+            DockerHttpClient.Response r = response;
+            if (r != null) {
+                try {
+                    r.close(); // unblocks the copier's read
+                } catch (RuntimeException ignored) {
+                    // already closed
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            }
+            Thread t;
+            synchronized (this) {
+                t = thread;
+            }
+            if (t != null) {
+                t.interrupt();
+                try {
+                    t.join(STOP_WAIT.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             writer.close();
         }
 
-        /** Runs {@code action} on the steps thread after {@code delay}; an unexpected failure ends the copier. */
-        private void step(Runnable action, Duration delay) {
-            Runnable guarded = () -> {
-                try {
-                    action.run();
-                } catch (RuntimeException e) {
-                    log.error("container {}: log copying failed: {}", id, e.toString());
-                    end();
-                }
-            };
+        private void run() {
+            String id = shortId(containerId);
+            Optional<LogCopierLock> lock = Optional.empty();
             try {
-                steps.schedule(guarded, delay.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                end(); // closing: nothing runs any more
+                lock = awaitOwnership();
+                if (lock.isEmpty() && !lockUnavailable) {
+                    return; // stopped, or the container ended while another copier owned its log
+                }
+                // The file is the truth: another copier may have written to it since this one last did.
+                resume = writer.recover();
+                log.info("container {}: copying logs to {}{}", id, path(),
+                        resume.isNone() ? "" : " after " + CriLogLine.formatTime(resume.last()) + " (x" + resume.countAtLast() + ")");
+                int failures = 0;
+                while (!stopped) {
+                    long began = System.nanoTime();
+                    boolean clean = copyOnce(true);
+                    boolean longLived = System.nanoTime() - began > Duration.ofSeconds(10).toNanos();
+                    if (stopped) {
+                        break;
+                    }
+                    Seen seen = inspect();
+                    if (seen == Seen.DOCKER_DOWN) {
+                        // dockerd restarting: its containers may survive it (live-restore), so wait, quietly
+                        if (!dockerDown) {
+                            dockerDown = true;
+                            log.warn("container {}: Docker does not answer, log copying waits for it", id);
+                        }
+                        Thread.sleep(retry.max().toMillis());
+                        continue;
+                    }
+                    if (dockerDown) {
+                        dockerDown = false;
+                        failures = 0;
+                        log.info("container {}: Docker answers again, log copying goes on", id);
+                    }
+                    if (seen == Seen.GONE) {
+                        log.info("container {}: gone, log copying ends", id);
+                        break;
+                    }
+                    if (clean && seen == Seen.EXITED) {
+                        // A followed stream can end a moment before Docker stores the last messages
+                        // of an exited container: read once more without following; the skipper drops repeats.
+                        copyOnce(false);
+                        log.info("container {}: exited, log copying ends", id);
+                        break;
+                    }
+                    failures = clean || longLived ? (clean ? 0 : 1) : failures + 1;
+                    if (failures > retry.maxFailures()) {
+                        log.error("container {}: giving up copying logs after {} failed connections", id, failures);
+                        break;
+                    }
+                    Thread.sleep(retry.backoff(failures).toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                log.error("container {}: log copying failed: {}", id, e.toString());
+            } finally {
+                writer.suspend();
+                lock.ifPresent(LogCopierLock::release);
             }
         }
 
-        /** Takes ownership of the container's log, or waits for it (another shim copies it), then starts copying. */
-        private void acquire() {
-            if (stopped) {
-                end();
-                return;
-            }
-            try {
-                lock = LogCopierLock.tryAcquire(lockDir, containerId);
-            } catch (IOException e) {
-                log.warn("container {}: cannot take the log copier lock in {} ({}); copying without it", id, lockDir, e.toString());
-                lockUnavailable = true;
-            }
-            if (lock.isEmpty() && !lockUnavailable) {
-                if (!saidWaiting) {
-                    saidWaiting = true;
+        /**
+         * Waits until this copier owns the container's log; empty when it was stopped, when the container ended
+         * meanwhile (its owner drains it), or when no lock can be taken at all (then it copies without one).
+         */
+        private Optional<LogCopierLock> awaitOwnership() throws InterruptedException {
+            boolean said = false;
+            while (!stopped) {
+                try {
+                    Optional<LogCopierLock> lock = LogCopierLock.tryAcquire(lockDir, containerId);
+                    if (lock.isPresent()) {
+                        if (said) {
+                            log.info("container {}: the other log copier is gone, this one takes over", shortId(containerId));
+                        }
+                        return lock;
+                    }
+                } catch (IOException e) {
+                    log.warn("container {}: cannot take the log copier lock in {} ({}); copying without it",
+                            shortId(containerId), lockDir, e.toString());
+                    lockUnavailable = true;
+                    return Optional.empty();
+                }
+                if (!said) {
+                    said = true;
                     log.info("container {}: another copier (another shim on this Docker Engine) copies its log to {}, waiting",
-                            id, path());
+                            shortId(containerId), path());
                 }
                 Seen seen = inspect();
                 if (seen == Seen.GONE || seen == Seen.EXITED) {
-                    end(); // its owner drains it
-                } else {
-                    step(this::acquire, retry.backoff(0));
+                    return Optional.empty();
                 }
-                return;
+                Thread.sleep(retry.backoff(0).toMillis());
             }
-            if (saidWaiting) {
-                log.info("container {}: the other log copier is gone, this one takes over", id);
-            }
-            try {
-                // The file is the truth: another copier may have written to it since this one last did.
-                resume = writer.recover();
-            } catch (IOException e) {
-                log.error("container {}: log copying failed: {}", id, e.toString());
-                end();
-                return;
-            }
-            log.info("container {}: copying logs to {}{}", id, path(),
-                    resume.isNone() ? "" : " after " + CriLogLine.formatTime(resume.last()) + " (x" + resume.countAtLast() + ")");
-            connect(true);
+            return Optional.empty();
         }
 
-        /** Opens one logs API stream; its end comes back as {@link #afterStream}. */
-        private void connect(boolean follow) {
-            if (stopped) {
-                end();
-                return;
-            }
-            following = follow;
-            streamBegan = System.nanoTime();
+        /** One logs API connection; true when the stream ended by itself, false on an error. */
+        private boolean copyOnce(boolean follow) {
             LogResumePoint.Skipper skipper = resume.skipper();
             DockerLogFrameReader reader = new DockerLogFrameReader(line -> {
                 if (stopped || !skipper.isNew(line.time())) {
@@ -326,120 +329,42 @@ public final class ContainerLogs implements AutoCloseable {
                 }
                 resume = resume.next(line.time());
             });
-            String query = "stdout=1&stderr=1&timestamps=1&follow=" + (follow ? 1 : 0)
-                    + (resume.isNone() ? "" : "&since=" + resume.sinceSeconds());
-            stream = streams.open("/containers/" + URLEncoder.encode(containerId, StandardCharsets.UTF_8) + "/logs?" + query,
-                    new DockerLogStreams.Sink() {
-                        @Override
-                        public void body(byte[] bytes, int offset, int length) throws IOException {
-                            reader.feed(bytes, offset, length, tty);
-                        }
-
-                        @Override
-                        public void end(int status, boolean clean, String error) {
-                            boolean ok = streamEnded(reader, status, clean, error);
-                            step(() -> afterStream(ok), Duration.ZERO);
-                        }
-                    });
-            if (stopped) {
-                stream.close();
-            }
-        }
-
-        /** On the event loop, as a stream ends: true when it ended by itself, false on an error (said unless expected). */
-        private boolean streamEnded(DockerLogFrameReader reader, int status, boolean clean, String error) {
-            if (status == 404 || status == 409) {
-                // gone, or (409) dead and being removed: its logs go with it; inspect says so next
-                log.debug("container {}: logs API answered {}: the container is gone or being removed", id, status);
-                return true;
-            }
+            String query = "stdout=1&stderr=1&timestamps=1&follow=" + (follow ? 1 : 0) + (resume.isNone() ? "" : "&since=" + resume.sinceSeconds());
+            DockerHttpClient.Request request = DockerHttpClient.Request.builder()
+                    .method(DockerHttpClient.Request.Method.GET)
+                    .path("/containers/" + URLEncoder.encode(containerId, StandardCharsets.UTF_8) + "/logs?" + query)
+                    .build();
             if (stopped) {
                 return true;
             }
-            if (status != 0 && status != 200) {
-                log.warn("container {}: logs API answered {}: {}", id, status, error);
-                return false;
-            }
-            if (clean && reader.insideFrame()) {
-                clean = false;
-                error = "log stream ended inside a frame";
-            }
-            if (!clean) {
-                if (!dockerDown) {
-                    log.warn("container {}: log stream broke: {}", id, error);
+            try (DockerHttpClient.Response response = http.execute(request)) {
+                this.response = response;
+                if (stopped) {
+                    return true;
+                }
+                int status = response.getStatusCode();
+                if (status == 404 || status == 409) {
+                    // gone, or (409) dead and being removed: its logs go with it; running() says so next
+                    log.debug("container {}: logs API answered {}: the container is gone or being removed",
+                            shortId(containerId), status);
+                    return true;
+                }
+                if (status != 200) {
+                    String body = new String(response.getBody().readNBytes(4096), StandardCharsets.UTF_8).trim();
+                    log.warn("container {}: logs API answered {}: {}", shortId(containerId), status, body);
+                    return false;
+                }
+                reader.copy(response.getBody(), tty);
+                reader.finish();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                if (!stopped && !dockerDown) {
+                    log.warn("container {}: log stream broke: {}", shortId(containerId), e.toString());
                 }
                 return false;
+            } finally {
+                this.response = null;
             }
-            reader.finish();
-            return true;
-        }
-
-        private void afterStream(boolean clean) {
-            stream = null;
-            if (stopped) {
-                end();
-                return;
-            }
-            if (!following) {
-                log.info("container {}: exited, log copying ends", id);
-                end();
-                return;
-            }
-            boolean longLived = System.nanoTime() - streamBegan > LONG_LIVED.toNanos();
-            Seen seen = inspect();
-            if (seen == Seen.DOCKER_DOWN) {
-                // dockerd restarting: its containers may survive it (live-restore), so wait, quietly
-                if (!dockerDown) {
-                    dockerDown = true;
-                    log.warn("container {}: Docker does not answer, log copying waits for it", id);
-                }
-                step(() -> connect(true), retry.max());
-                return;
-            }
-            if (dockerDown) {
-                dockerDown = false;
-                failures = 0;
-                log.info("container {}: Docker answers again, log copying goes on", id);
-            }
-            if (seen == Seen.GONE) {
-                log.info("container {}: gone, log copying ends", id);
-                end();
-                return;
-            }
-            if (clean && seen == Seen.EXITED) {
-                // A followed stream can end a moment before Docker stores the last messages
-                // of an exited container: read once more without following; the skipper drops repeats.
-                connect(false);
-                return;
-            }
-            failures = clean || longLived ? (clean ? 0 : 1) : failures + 1;
-            if (failures > retry.maxFailures()) {
-                log.error("container {}: giving up copying logs after {} failed connections", id, failures);
-                end();
-                return;
-            }
-            step(() -> connect(true), retry.backoff(failures));
-        }
-
-        /** The copier's run is over: file handle and ownership let go. Idempotent. */
-        private void end() {
-            CountDownLatch latch;
-            synchronized (this) {
-                if (ended || !running) {
-                    return;
-                }
-                ended = true;
-                running = false;
-                latch = done;
-            }
-            DockerLogStreams.Stream s = stream;
-            if (s != null) {
-                s.close();
-            }
-            writer.suspend();
-            lock.ifPresent(LogCopierLock::release);
-            lock = Optional.empty();
-            latch.countDown();
         }
 
         /** What Docker says of the container now. */
@@ -453,7 +378,7 @@ public final class ContainerLogs implements AutoCloseable {
                 if (dockerUnreachable(e)) {
                     return Seen.DOCKER_DOWN;
                 }
-                log.warn("container {}: inspect failed while copying logs: {}", id, e.toString());
+                log.warn("container {}: inspect failed while copying logs: {}", shortId(containerId), e.toString());
                 return Seen.RUNNING; // unknown: try again after the backoff
             }
         }
