@@ -24,6 +24,10 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -54,14 +58,18 @@ final class ManifestParser {
 
     private record Kind(String apiVersion, Class<? extends HasMetadata> type) {}
 
-    private static final Map<String, Kind> KINDS = Map.of(
-            "Pod", new Kind("v1", Pod.class),
-            "ConfigMap", new Kind("v1", ConfigMap.class),
-            "Secret", new Kind("v1", Secret.class),
-            "PersistentVolume", new Kind("v1", PersistentVolume.class),
-            "PersistentVolumeClaim", new Kind("v1", PersistentVolumeClaim.class),
-            "StorageClass", new Kind("storage.k8s.io/v1", StorageClass.class),
-            "Service", new Kind("v1", Service.class));
+    private static final Map<String, Kind> KINDS = Map.ofEntries(
+            Map.entry("Pod", new Kind("v1", Pod.class)),
+            Map.entry("ConfigMap", new Kind("v1", ConfigMap.class)),
+            Map.entry("Secret", new Kind("v1", Secret.class)),
+            Map.entry("PersistentVolume", new Kind("v1", PersistentVolume.class)),
+            Map.entry("PersistentVolumeClaim", new Kind("v1", PersistentVolumeClaim.class)),
+            Map.entry("StorageClass", new Kind("storage.k8s.io/v1", StorageClass.class)),
+            Map.entry("Service", new Kind("v1", Service.class)),
+            Map.entry("StatefulSet", new Kind("apps/v1", StatefulSet.class)),
+            Map.entry("Deployment", new Kind("apps/v1", Deployment.class)),
+            Map.entry("DaemonSet", new Kind("apps/v1", DaemonSet.class)),
+            Map.entry("Job", new Kind("batch/v1", Job.class)));
 
     private static final ObjectMapper DECODER = configure(JsonMapper.builder().build());
 

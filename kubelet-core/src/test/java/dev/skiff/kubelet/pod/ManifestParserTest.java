@@ -259,7 +259,7 @@ class ManifestParserTest {
 
     @Test
     void kindsAndVersionsAreNamedWhenTheyLookLikeOnes() {
-        assertTrue(refused("apiVersion: apps/v1\nkind: Deployment\n").reason().startsWith("unsupported kind \"Deployment\" (want"));
+        assertTrue(refused("apiVersion: apps/v1\nkind: CronJob\n").reason().startsWith("unsupported kind \"CronJob\" (want"));
         assertTrue(refused("apiVersion: v1beta1\nkind: Pod\n").reason().startsWith("unsupported apiVersion \"v1beta1\" for"));
         assertTrue(refused("apiVersion: v1\nkind: some value\n").reason().startsWith("unsupported kind (want"));
     }

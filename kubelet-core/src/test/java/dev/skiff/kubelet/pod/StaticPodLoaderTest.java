@@ -186,9 +186,9 @@ class StaticPodLoaderTest {
 
     @Test
     void unknownKindNamesTheDocumentLine() {
-        ManifestException e = fails(POD + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n");
+        ManifestException e = fails(POD + "---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: d}\n");
         assertEquals(12, e.line());
-        assertTrue(e.reason().contains("unsupported kind \"Deployment\""), e.reason());
+        assertTrue(e.reason().contains("unsupported kind \"CronJob\""), e.reason());
     }
 
     @Test
