@@ -2,6 +2,7 @@ package dev.skiff.kubelet.it;
 
 import dev.skiff.kubelet.dns.ClusterDns;
 import io.fabric8.kubernetes.api.model.Pod;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * search path, by {@code <hostname>.<service>}; the Service's name lists only ready pods; a recreated pod's new
  * address is followed. The kubelet serves DNS on the Docker bridge gateway (port 53), as it does by default.
  */
+@Tag("serial") // binds port 53 on the Docker bridge gateway
 class DnsPodsIT extends KubeletItSupport {
     private static final Duration DNS_DEADLINE = Duration.ofSeconds(30);
     private static final Pattern ADDRESS = Pattern.compile("(?m)^Address(?: \\d+)?:\\s+(\\d+\\.\\d+\\.\\d+\\.\\d+)\\s*$");

@@ -42,7 +42,8 @@ import java.util.stream.Stream;
 public final class SkiffKubelet implements AutoCloseable {
     /** The launcher, relative to the kubelet-core module dir where failsafe runs (as CriShimProcessIT does). */
     public static final Path LAUNCHER = Path.of("..", "bin", "skiff").toAbsolutePath().normalize();
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** Generous: on a host loaded with other builds and test JVMs a JVM start has taken over a minute. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(5);
     private static final int LOG_TAIL_LINES = 200;
 
@@ -177,7 +178,7 @@ public final class SkiffKubelet implements AutoCloseable {
             } catch (IOException e) {
                 last = e.toString();
             }
-            Thread.sleep(100);
+            Thread.sleep(250);
         }
         throw new AssertionError("skiff /healthz not ok within " + START_TIMEOUT + " (last: " + last + ")\n" + logTail());
     }
