@@ -24,8 +24,13 @@ import java.util.Locale;
 public final class StatsBench implements BenchMain.Bench {
     private static final int PODS = Integer.getInteger("bench.stats.pods", 100);
     private static final int CALLS = Integer.getInteger("bench.stats.calls", 200);
-    /** Calls are spaced so the stats reader's 1 s cache is refilled every few calls, as under real scrapes. */
-    private static final Duration CALL_SPACING = Duration.ofMillis(100);
+    /**
+     * Calls are spaced so the stats reader's 1 s cache is refilled every few calls, as under real scrapes;
+     * {@code -Dbench.stats.spacing=1100} makes every call read the cgroups anew (what a 15 s scrape costs).
+     */
+    private static final Duration CALL_SPACING = Duration.ofMillis(Integer.getInteger("bench.stats.spacing", 100));
+    /** {@code -Dbench.stats.prometheus=false} leaves out the Prometheus part (a quicker look at the calls alone). */
+    private static final boolean PROMETHEUS = Boolean.parseBoolean(System.getProperty("bench.stats.prometheus", "true"));
     private static final Duration SETTLE = Duration.ofSeconds(Integer.getInteger("bench.idle.settle", 15));
     private static final Duration WINDOW = Duration.ofSeconds(Integer.getInteger("bench.stats.window", 180));
     private static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(15);
@@ -77,6 +82,11 @@ public final class StatsBench implements BenchMain.Bench {
             double idle = cores(run, "idle");
             for (String path : PATHS) {
                 latency(run, https, token, path, idle);
+                System.out.printf(Locale.ROOT, "    load average %s%n", Files.readString(Path.of("/proc/loadavg")).strip());
+            }
+            if (!PROMETHEUS) {
+                System.out.println("  skiff's log: " + run.log);
+                return 0;
             }
             String config = PrometheusServer.exampleConfig(run.securePort, run.root.resolve("pki/kubelet.crt"),
                     secrets.resolve("prometheus.token"), SCRAPE_INTERVAL);

@@ -66,14 +66,16 @@ final class DockerStats implements AutoCloseable {
 
     ContainerStats containerStats(String id) {
         Member m = Member.of(containers.inspectContainer(id));
-        return containerStats(m, reader.snapshot());
+        return containerStats(m, reader.snapshot(java.util.Set.of(m.id())));
     }
 
     ListContainerStatsResponse listContainerStats(ContainerStatsFilter f) {
-        StatsSnapshot snap = reader.snapshot();
+        List<Member> listed = containers.listDocker(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap()).stream()
+                .map(Member::of).toList();
+        StatsSnapshot snap = reader.snapshot(ids(listed));
         ListContainerStatsResponse.Builder out = ListContainerStatsResponse.newBuilder();
-        for (Container c : containers.listDocker(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())) {
-            out.addStats(containerStats(Member.of(c), snap));
+        for (Member m : listed) {
+            out.addStats(containerStats(m, snap));
         }
         return out.build();
     }
@@ -85,13 +87,15 @@ final class DockerStats implements AutoCloseable {
                 .setMetadata(SandboxService.metadata(r.getName(), labels))
                 .putAllLabels(KubeLabels.criLabels(labels)).putAllAnnotations(KubeLabels.criAnnotations(labels)).build();
         List<Member> members = containers.listDocker("", r.getId(), Map.of()).stream().map(Member::of).toList();
-        return podStats(attributes, members, reader.snapshot());
+        java.util.Set<String> ids = new java.util.HashSet<>(ids(members));
+        ids.add(r.getId());
+        return podStats(attributes, members, reader.snapshot(ids));
     }
 
     ListPodSandboxStatsResponse listPodSandboxStats(PodSandboxStatsFilter f) {
         List<PodSandbox> pods = readySandboxes(f.getId(), f.getLabelSelectorMap());
         Map<String, List<Member>> bySandbox = membersBySandbox();
-        StatsSnapshot snap = reader.snapshot();
+        StatsSnapshot snap = reader.snapshot(ids(pods, bySandbox));
         ListPodSandboxStatsResponse.Builder out = ListPodSandboxStatsResponse.newBuilder();
         for (PodSandbox pod : pods) {
             PodSandboxAttributes attributes = PodSandboxAttributes.newBuilder().setId(pod.getId())
@@ -109,12 +113,28 @@ final class DockerStats implements AutoCloseable {
     ListPodSandboxMetricsResponse listPodSandboxMetrics() {
         List<PodSandbox> pods = readySandboxes("", Map.of());
         Map<String, List<Member>> bySandbox = membersBySandbox();
-        StatsSnapshot snap = reader.snapshot();
+        StatsSnapshot snap = reader.snapshot(ids(pods, bySandbox));
         ListPodSandboxMetricsResponse.Builder out = ListPodSandboxMetricsResponse.newBuilder();
         for (PodSandbox pod : pods) {
             out.addPodMetrics(SandboxMetrics.of(pod, bySandbox.getOrDefault(pod.getId(), List.of()), snap));
         }
         return out.build();
+    }
+
+    /** The cgroups to read: only the listed containers', not every container of the host. */
+    private static java.util.Set<String> ids(List<Member> members) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        members.forEach(m -> out.add(m.id()));
+        return out;
+    }
+
+    private static java.util.Set<String> ids(List<PodSandbox> pods, Map<String, List<Member>> bySandbox) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (PodSandbox pod : pods) {
+            out.add(pod.getId());
+            bySandbox.getOrDefault(pod.getId(), List.of()).forEach(m -> out.add(m.id()));
+        }
+        return out;
     }
 
     private List<PodSandbox> readySandboxes(String id, Map<String, String> selector) {

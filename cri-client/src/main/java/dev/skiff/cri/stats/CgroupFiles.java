@@ -19,45 +19,6 @@ final class CgroupFiles {
 
     private CgroupFiles() {}
 
-    /** A single number; "max" and v1's huge "no limit" values are {@link CgroupSample#UNLIMITED}; absent file: 0. */
-    static long readLong(Path file) throws IOException {
-        String s;
-        try {
-            s = Files.readString(file, StandardCharsets.UTF_8).trim();
-        } catch (NoSuchFileException e) {
-            return 0;
-        }
-        if (s.equals("max")) {
-            return CgroupSample.UNLIMITED;
-        }
-        long v = parseUnsigned(s).orElse(0L);
-        return v >= UNLIMITED_FROM ? CgroupSample.UNLIMITED : v;
-    }
-
-    /** "key value" lines (memory.stat, cpu.stat, cpuacct.stat); an absent file is empty. */
-    static Map<String, Long> readFlatKeyed(Path file) throws IOException {
-        try {
-            return parseFlatKeyed(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            return Map.of();
-        }
-    }
-
-    static Map<String, Long> parseFlatKeyed(String text) {
-        Map<String, Long> values = new HashMap<>();
-        String[] kv = new String[2];
-        for (int from = 0, to; from < text.length(); from = to + 1) {
-            to = lineEnd(text, from);
-            if (fields(text, from, to, kv) == 2) {
-                OptionalLong v = parseUnsigned(kv[1]);
-                if (v.isPresent()) {
-                    values.put(kv[0], v.getAsLong());
-                }
-            }
-        }
-        return values;
-    }
-
     /** v1 {@code blkio.throttle.io_service_bytes}: "8:0 Read 4096" lines, a "Total" line at the end. */
     static List<CgroupSample.BlockIo> parseBlkio(String text) {
         Map<String, long[]> perDevice = new LinkedHashMap<>();
@@ -147,6 +108,102 @@ final class CgroupFiles {
         List<CgroupSample.BlockIo> out = new ArrayList<>();
         perDevice.forEach((device, rw) -> out.add(new CgroupSample.BlockIo(device, rw[0], rw[1])));
         return out;
+    }
+
+    /** A single number read into {@code buf}; "max" and v1's huge "no limit" values are {@link CgroupSample#UNLIMITED}; not a number: 0. */
+    static long parseLong(java.nio.ByteBuffer buf) {
+        int from = buf.position(), to = buf.limit();
+        while (from < to && isSpace((char) buf.get(from))) {
+            from++;
+        }
+        while (to > from && isSpace((char) buf.get(to - 1))) {
+            to--;
+        }
+        if (to - from == 3 && buf.get(from) == 'm' && buf.get(from + 1) == 'a' && buf.get(from + 2) == 'x') {
+            return CgroupSample.UNLIMITED;
+        }
+        long v = parseUnsigned(buf, from, to);
+        return v < 0 ? 0 : v >= UNLIMITED_FROM ? CgroupSample.UNLIMITED : v;
+    }
+
+    /**
+     * The values of {@code keys} in a flat keyed file read into {@code buf} ("key value" lines), without a String
+     * or a map per line: {@code out[i]} is the value of {@code keys[i]}, 0 when absent or not a number.
+     */
+    static void parseFlatKeyed(java.nio.ByteBuffer buf, byte[][] keys, long[] out) {
+        java.util.Arrays.fill(out, 0L);
+        int end = buf.limit();
+        for (int i = buf.position(); i < end; ) {
+            int lineEnd = i;
+            while (lineEnd < end && buf.get(lineEnd) != '\n') {
+                lineEnd++;
+            }
+            int keyEnd = i;
+            while (keyEnd < lineEnd && !isSpace((char) buf.get(keyEnd))) {
+                keyEnd++;
+            }
+            for (int k = 0; k < keys.length; k++) {
+                if (equals(buf, i, keyEnd, keys[k])) {
+                    int v = keyEnd;
+                    while (v < lineEnd && isSpace((char) buf.get(v))) {
+                        v++;
+                    }
+                    int vEnd = v;
+                    while (vEnd < lineEnd && !isSpace((char) buf.get(vEnd))) {
+                        vEnd++;
+                    }
+                    long value = parseUnsigned(buf, v, vEnd);
+                    out[k] = value < 0 ? 0 : value;
+                    break;
+                }
+            }
+            i = lineEnd + 1;
+        }
+    }
+
+    /** The keys of {@link #parseFlatKeyed(java.nio.ByteBuffer, byte[][], long[])}. */
+    static byte[][] keys(String... names) {
+        byte[][] out = new byte[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            out[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
+    }
+
+    private static boolean equals(java.nio.ByteBuffer buf, int from, int to, byte[] key) {
+        if (to - from != key.length) {
+            return false;
+        }
+        for (int i = 0; i < key.length; i++) {
+            if (buf.get(from + i) != key[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Decimal digits in {@code buf[from, to)}; -1 when not a number; saturates at {@link Long#MAX_VALUE}. */
+    private static long parseUnsigned(java.nio.ByteBuffer buf, int from, int to) {
+        if (from >= to) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int d = buf.get(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            if (v > (Long.MAX_VALUE - d) / 10) {
+                return Long.MAX_VALUE;
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    /** The text of {@code buf} (for the rarely large, device-keyed files). */
+    static String text(java.nio.ByteBuffer buf) {
+        return new String(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining(), StandardCharsets.ISO_8859_1);
     }
 
     static String readOrEmpty(Path file) throws IOException {

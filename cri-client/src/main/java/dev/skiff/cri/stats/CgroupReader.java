@@ -1,6 +1,7 @@
 package dev.skiff.cri.stats;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,6 +17,8 @@ import java.util.Optional;
  * {@code memory.stat} (total_* keys), {@code pids.current}, {@code blkio.throttle.io_service_bytes_recursive};
  * v2 {@code cpu.stat}, {@code memory.current}, {@code memory.max}, {@code memory.stat}, {@code pids.current},
  * {@code io.stat}. The v2 root has no memory files: there usage comes from {@code /proc/meminfo}, as runc does.
+ * The files are parsed as bytes in one reused buffer: no String or map per file. Not thread-safe (its buffer):
+ * used under the stats reader's lock.
  */
 final class CgroupReader {
     /** USER_HZ: cpuacct.stat counts in 1/100 s. */
@@ -31,77 +34,105 @@ final class CgroupReader {
         this.clock = clock;
     }
 
-    /** Empty when the cgroup does not exist (any more). */
+    /** Empty when the cgroup does not exist (any more). Opens and closes its files: for a one-off read. */
     Optional<CgroupSample> read(String path) throws IOException {
-        Optional<Path> index = layout.indexRoot().map(r -> r.resolve(CgroupLayout.relative(path)));
-        if (index.isEmpty() || !Files.isDirectory(index.get())) {
-            return Optional.empty();
+        try (OpenCgroupFiles files = new OpenCgroupFiles(layout, path)) {
+            return read(files);
         }
+    }
+
+    /**
+     * Empty when the cgroup does not exist (any more): none of its files could be opened, or an open one could not
+     * be read again (a removed cgroup's files answer ENODEV); the caller then closes {@code files}.
+     */
+    Optional<CgroupSample> read(OpenCgroupFiles files) {
         try {
-            return Optional.of(layout.unified() ? readV2(path) : readV1(path));
-        } catch (NoSuchFileException e) {
+            CgroupSample s = layout.unified() ? readV2(files) : readV1(files);
+            if (!files.anyOpen() && !exists(files.path())) {
+                return Optional.empty();
+            }
+            return Optional.of(s);
+        } catch (IOException e) {
             return Optional.empty(); // removed between the reads
         }
     }
 
-    private CgroupSample readV1(String path) throws IOException {
+    private boolean exists(String path) {
+        return layout.indexRoot().map(r -> Files.isDirectory(r.resolve(CgroupLayout.relative(path)))).orElse(false);
+    }
+
+    private static final byte[][] CPUACCT_STAT = CgroupFiles.keys("user", "system");
+    private static final byte[][] MEMORY_STAT_V1 = CgroupFiles.keys("total_inactive_file", "total_rss", "total_cache",
+            "total_pgfault", "total_pgmajfault");
+    private static final byte[][] CPU_STAT = CgroupFiles.keys("usage_usec", "user_usec", "system_usec");
+    private static final byte[][] MEMORY_STAT = CgroupFiles.keys("anon", "file", "inactive_file", "pgfault", "pgmajfault");
+
+    /** The read buffer, reused: cgroup files are small (memory.stat ~1 KiB), io files grow with devices. */
+    private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    private final long[] values = new long[5];
+
+    private CgroupSample readV1(OpenCgroupFiles f) throws IOException {
         long now = nowNanos();
-        long cpu = 0, user = 0, system = 0;
-        Optional<Path> cpuDir = layout.dir("cpuacct", path);
-        if (cpuDir.isPresent() && Files.isDirectory(cpuDir.get())) {
-            cpu = CgroupFiles.readLong(cpuDir.get().resolve("cpuacct.usage"));
-            Map<String, Long> stat = CgroupFiles.readFlatKeyed(cpuDir.get().resolve("cpuacct.stat"));
-            user = stat.getOrDefault("user", 0L) * NANOS_PER_TICK;
-            system = stat.getOrDefault("system", 0L) * NANOS_PER_TICK;
+        long cpu = readLong(f, OpenCgroupFiles.File.CPUACCT_USAGE);
+        long user = 0, system = 0;
+        if (f.read(OpenCgroupFiles.File.CPUACCT_STAT, buf)) {
+            CgroupFiles.parseFlatKeyed(buf, CPUACCT_STAT, values);
+            user = values[0] * NANOS_PER_TICK;
+            system = values[1] * NANOS_PER_TICK;
         }
-        long usage = 0, workingSet = 0, rss = 0, cache = 0, limit = CgroupSample.UNLIMITED, faults = 0, major = 0;
-        Optional<Path> memDir = layout.dir("memory", path);
-        if (memDir.isPresent() && Files.isDirectory(memDir.get())) {
-            usage = CgroupFiles.readLong(memDir.get().resolve("memory.usage_in_bytes"));
-            limit = CgroupFiles.readLong(memDir.get().resolve("memory.limit_in_bytes"));
-            if (limit == 0) {
-                limit = CgroupSample.UNLIMITED;
-            }
-            Map<String, Long> stat = CgroupFiles.readFlatKeyed(memDir.get().resolve("memory.stat"));
-            workingSet = CgroupSample.workingSet(usage, stat.getOrDefault("total_inactive_file", 0L));
-            rss = stat.getOrDefault("total_rss", 0L);
-            cache = stat.getOrDefault("total_cache", 0L);
-            faults = stat.getOrDefault("total_pgfault", 0L);
-            major = stat.getOrDefault("total_pgmajfault", 0L);
+        long usage = readLong(f, OpenCgroupFiles.File.MEMORY_USAGE);
+        long limit = readLong(f, OpenCgroupFiles.File.MEMORY_LIMIT);
+        if (limit == 0) {
+            limit = CgroupSample.UNLIMITED;
         }
-        long processes = processes(layout.dir("pids", path));
-        List<CgroupSample.BlockIo> io = List.of();
-        Optional<Path> blkio = layout.dir("blkio", path);
-        if (blkio.isPresent()) {
-            // runc reads the CFQ file when the kernel fills it, else the throttle one (always there)
-            String text = CgroupFiles.readOrEmpty(blkio.get().resolve("blkio.io_service_bytes_recursive"));
-            if (text.isBlank()) {
-                text = CgroupFiles.readOrEmpty(blkio.get().resolve("blkio.throttle.io_service_bytes_recursive"));
-            }
-            io = CgroupFiles.parseBlkio(text);
+        long workingSet = 0, rss = 0, cache = 0, faults = 0, major = 0;
+        if (f.read(OpenCgroupFiles.File.MEMORY_STAT_V1, buf)) {
+            CgroupFiles.parseFlatKeyed(buf, MEMORY_STAT_V1, values);
+            workingSet = CgroupSample.workingSet(usage, values[0]);
+            rss = values[1];
+            cache = values[2];
+            faults = values[3];
+            major = values[4];
         }
+        long processes = processes(f, OpenCgroupFiles.File.PIDS_CURRENT_V1, layout.dir("pids", f.path()));
+        // runc reads the CFQ file when the kernel fills it, else the throttle one (always there)
+        String text = f.read(OpenCgroupFiles.File.BLKIO_CFQ, buf) ? CgroupFiles.text(buf) : "";
+        if (text.isBlank()) {
+            text = f.read(OpenCgroupFiles.File.BLKIO_THROTTLE, buf) ? CgroupFiles.text(buf) : "";
+        }
+        List<CgroupSample.BlockIo> io = text.isEmpty() ? List.of() : CgroupFiles.parseBlkio(text);
         return new CgroupSample(now, cpu, user, system, usage, workingSet, rss, cache, limit, faults, major, processes, io);
     }
 
-    private CgroupSample readV2(String path) throws IOException {
+    private CgroupSample readV2(OpenCgroupFiles f) throws IOException {
         long now = nowNanos();
-        Path dir = layout.dir("", path).orElseThrow();
-        Map<String, Long> cpuStat = CgroupFiles.readFlatKeyed(dir.resolve("cpu.stat"));
-        long cpu = cpuStat.getOrDefault("usage_usec", 0L) * 1000L;
-        long user = cpuStat.getOrDefault("user_usec", 0L) * 1000L;
-        long system = cpuStat.getOrDefault("system_usec", 0L) * 1000L;
-        long usage, workingSet, rss, cache, limit = CgroupSample.UNLIMITED, faults, major;
-        Map<String, Long> stat;
-        if (Files.exists(dir.resolve("memory.current"))) {
-            usage = CgroupFiles.readLong(dir.resolve("memory.current"));
-            limit = CgroupFiles.readLong(dir.resolve("memory.max"));
-            if (limit == 0 && !Files.exists(dir.resolve("memory.max"))) {
-                limit = CgroupSample.UNLIMITED;
+        long cpu = 0, user = 0, system = 0;
+        if (f.read(OpenCgroupFiles.File.CPU_STAT, buf)) {
+            CgroupFiles.parseFlatKeyed(buf, CPU_STAT, values);
+            cpu = values[0] * 1000L;
+            user = values[1] * 1000L;
+            system = values[2] * 1000L;
+        }
+        long usage, workingSet, rss, cache, limit = CgroupSample.UNLIMITED, faults = 0, major = 0;
+        boolean memoryFiles = f.read(OpenCgroupFiles.File.MEMORY_CURRENT, buf);
+        if (memoryFiles) {
+            usage = CgroupFiles.parseLong(buf);
+            if (f.read(OpenCgroupFiles.File.MEMORY_MAX, buf)) {
+                limit = CgroupFiles.parseLong(buf);
             }
-            stat = CgroupFiles.readFlatKeyed(dir.resolve("memory.stat"));
-            rss = stat.getOrDefault("anon", 0L);
-            cache = stat.getOrDefault("file", 0L);
-            workingSet = CgroupSample.workingSet(usage, stat.getOrDefault("inactive_file", 0L));
+        } else {
+            usage = 0;
+        }
+        boolean stat = f.read(OpenCgroupFiles.File.MEMORY_STAT, buf);
+        if (stat) {
+            CgroupFiles.parseFlatKeyed(buf, MEMORY_STAT, values);
+            faults = values[3];
+            major = values[4];
+        }
+        if (memoryFiles) {
+            rss = stat ? values[0] : 0;
+            cache = stat ? values[1] : 0;
+            workingSet = CgroupSample.workingSet(usage, stat ? values[2] : 0);
         } else {
             // the root cgroup: runc's rootStatsFromMeminfo
             Map<String, Long> mem = meminfo();
@@ -109,23 +140,29 @@ final class CgroupReader {
             cache = mem.getOrDefault("Cached", 0L);
             rss = mem.getOrDefault("Active(anon)", 0L) + mem.getOrDefault("Inactive(anon)", 0L);
             workingSet = CgroupSample.workingSet(usage, mem.getOrDefault("Inactive(file)", 0L));
-            stat = CgroupFiles.readFlatKeyed(dir.resolve("memory.stat"));
         }
-        faults = stat.getOrDefault("pgfault", 0L);
-        major = stat.getOrDefault("pgmajfault", 0L);
-        long processes = processes(Optional.of(dir));
-        List<CgroupSample.BlockIo> io = CgroupFiles.parseIoStat(CgroupFiles.readOrEmpty(dir.resolve("io.stat")));
+        long processes = processes(f, OpenCgroupFiles.File.PIDS_CURRENT, layout.dir("", f.path()));
+        List<CgroupSample.BlockIo> io = f.read(OpenCgroupFiles.File.IO_STAT, buf)
+                ? CgroupFiles.parseIoStat(CgroupFiles.text(buf)) : List.of();
         return new CgroupSample(now, cpu, user, system, usage, workingSet, rss, cache, limit, faults, major, processes, io);
     }
 
+    private long readLong(OpenCgroupFiles f, OpenCgroupFiles.File file) throws IOException {
+        return f.read(file, buf) ? CgroupFiles.parseLong(buf) : 0;
+    }
+
     /** pids.current, else the lines of cgroup.procs (the root of a pids hierarchy has no pids.current). */
+    private long processes(OpenCgroupFiles f, OpenCgroupFiles.File current, Optional<Path> dir) throws IOException {
+        if (f.read(current, buf)) {
+            return CgroupFiles.parseLong(buf);
+        }
+        return processes(dir);
+    }
+
+    /** The lines of cgroup.procs. */
     private static long processes(Optional<Path> dir) throws IOException {
         if (dir.isEmpty() || !Files.isDirectory(dir.get())) {
             return 0;
-        }
-        Path current = dir.get().resolve("pids.current");
-        if (Files.exists(current)) {
-            return CgroupFiles.readLong(current);
         }
         return CgroupFiles.readOrEmpty(dir.get().resolve("cgroup.procs")).lines().filter(l -> !l.isBlank()).count();
     }

@@ -11,28 +11,53 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * The node's container stats straight from the cgroup filesystem (v1 or v2) and /proc, the way cAdvisor gets
- * them, never from {@code docker stats}: one pass over every container cgroup, kept for a short window
- * ({@link #DEFAULT_MAX_AGE}) so that any number of callers within it (the CRI stats calls, the Summary API,
- * both metrics endpoints) cost one read. Containers are found by the id in their cgroup's name, whatever
- * runtime made them (Docker, containerd, CRI-O), as cAdvisor's factories find them. Thread-safe.
+ * them, never from {@code docker stats}: one pass over the containers asked for (the kubelet's pods', not every
+ * container on a busy host), kept for a short window ({@link #DEFAULT_MAX_AGE}) so that any number of callers
+ * within it (the CRI stats calls, the Summary API, both metrics endpoints) cost one read. Containers are found by
+ * the id in their cgroup's name, whatever runtime made them (Docker, containerd, CRI-O), as cAdvisor's factories
+ * find them; the hierarchy is walked again only when a container asked for is not known yet. Each known cgroup's files stay open between passes ({@link OpenCgroupFiles}), and are closed when the
+ * cgroup is gone or has not been asked for within {@link #FORGET_AFTER}. Thread-safe.
  */
 public final class CgroupStatsReader {
     private static final Logger log = LoggerFactory.getLogger(CgroupStatsReader.class);
     public static final Duration DEFAULT_MAX_AGE = Duration.ofSeconds(1);
+    /** A known cgroup not asked for this long has its files closed (its container is gone, or nobody asks). */
+    static final Duration FORGET_AFTER = Duration.ofSeconds(60);
+
+    /** A known container cgroup: its open files, its last sample (for the CPU rate), when it was last asked for. */
+    private static final class Known {
+        final String id;
+        final OpenCgroupFiles files;
+        ContainerSample last;
+        long askedAtNanos;
+
+        Known(String id, OpenCgroupFiles files) {
+            this.id = id;
+            this.files = files;
+        }
+    }
 
     private final CgroupLayout layout;
     private final CgroupReader reader;
     private final Path procRoot;
     private final Clock clock;
     private final long maxAgeNanos;
+    private final Map<String, Known> known = new HashMap<>();
+    /** Cgroups read by path (the root, the kubelet's own): their open files too. */
+    private final Map<String, OpenCgroupFiles> byPath = new HashMap<>();
     private StatsSnapshot current;
+    /** The ids {@link #current} was taken for (found or not); null: every container cgroup. */
+    private Set<String> currentAsked;
     private long currentTakenAt;
+    private ContainerSample lastNode;
 
     public CgroupStatsReader(Path cgroupRoot) {
         this(cgroupRoot, Path.of("/proc"), Clock.systemUTC(), DEFAULT_MAX_AGE);
@@ -47,25 +72,46 @@ public final class CgroupStatsReader {
         this.maxAgeNanos = maxAge.toNanos();
     }
 
-    /** A snapshot no older than the window: the cached one, or a new pass over every container cgroup. */
+    /** A snapshot of every container cgroup of the node, no older than the window. */
     public synchronized StatsSnapshot snapshot() {
         long now = System.nanoTime();
-        if (current != null && now - currentTakenAt < maxAgeNanos) {
+        if (current != null && currentAsked == null && now - currentTakenAt < maxAgeNanos) {
             return current;
         }
-        current = take(current);
-        currentTakenAt = System.nanoTime();
-        return current;
+        walk(now);
+        return take(Set.copyOf(known.keySet()), null, now);
+    }
+
+    /**
+     * A snapshot holding (at least) the containers {@code ids} whose cgroups exist, no older than the window: the
+     * cached one when it was taken for them, else a pass over just these. Ids with no cgroup are left out.
+     */
+    public synchronized StatsSnapshot snapshot(Set<String> ids) {
+        long now = System.nanoTime();
+        if (current != null && now - currentTakenAt < maxAgeNanos
+                && (currentAsked == null || currentAsked.containsAll(ids))) {
+            return current;
+        }
+        if (!known.keySet().containsAll(ids)) {
+            walk(now);
+        }
+        return take(ids, Set.copyOf(ids), now);
     }
 
     /** One cgroup read now, uncached (the kubelet's own cgroup); empty when it does not exist. */
-    public Optional<CgroupSample> readCgroup(String path) {
+    public synchronized Optional<CgroupSample> readCgroup(String path) {
+        OpenCgroupFiles files = byPath.computeIfAbsent(path, p -> new OpenCgroupFiles(layout, p));
+        Optional<CgroupSample> sample;
         try {
-            return reader.read(path);
-        } catch (IOException | RuntimeException e) {
+            sample = reader.read(files);
+        } catch (RuntimeException e) {
             log.debug("cannot read cgroup {}: {}", path, e.toString());
-            return Optional.empty();
+            sample = Optional.empty();
         }
+        if (sample.isEmpty()) {
+            byPath.remove(path).close();
+        }
+        return sample;
     }
 
     /** The cgroup path of a host process ({@code self} for this one), from {@code /proc/<pid>/cgroup}. */
@@ -92,26 +138,64 @@ public final class CgroupStatsReader {
         return Optional.empty();
     }
 
-    private StatsSnapshot take(StatsSnapshot previous) {
+    /** Walks the hierarchy: new container cgroups become known, known ones no longer there are forgotten. */
+    private void walk(long now) {
         Map<String, String> paths;
         try {
             paths = ContainerCgroupIndex.scan(layout);
         } catch (IOException | RuntimeException e) {
             log.warn("cannot walk the cgroup hierarchy: {}", e.toString());
-            paths = Map.of();
+            return;
         }
-        Map<String, ContainerSample> containers = new HashMap<>();
-        for (Map.Entry<String, String> e : paths.entrySet()) {
-            Optional<CgroupSample> sample = readCgroup(e.getValue());
-            if (sample.isPresent()) {
-                ContainerSample before = previous == null ? null : previous.container(e.getKey()).orElse(null);
-                containers.put(e.getKey(), new ContainerSample(e.getKey(), e.getValue(), sample.get(),
-                        nanoCores(before, sample.get())));
+        for (Iterator<Known> it = known.values().iterator(); it.hasNext(); ) {
+            Known k = it.next();
+            if (!k.files.path().equals(paths.get(k.id))) {
+                k.files.close();
+                it.remove();
             }
         }
+        paths.forEach((id, path) -> known.computeIfAbsent(id, i -> {
+            Known k = new Known(i, new OpenCgroupFiles(layout, path));
+            k.askedAtNanos = now;
+            return k;
+        }));
+    }
+
+    private StatsSnapshot take(Set<String> ids, Set<String> asked, long now) {
+        Map<String, ContainerSample> containers = new HashMap<>();
+        for (String id : ids) {
+            Known k = known.get(id);
+            if (k == null) {
+                continue;
+            }
+            k.askedAtNanos = now;
+            Optional<CgroupSample> sample = reader.read(k.files);
+            if (sample.isEmpty()) {
+                k.files.close(); // the cgroup is gone
+                known.remove(id);
+                continue;
+            }
+            k.last = new ContainerSample(id, k.files.path(), sample.get(), nanoCores(k.last, sample.get()));
+            containers.put(id, k.last);
+        }
+        forgetUnasked(now);
         CgroupSample root = readCgroup("/").orElseGet(this::emptySample);
-        ContainerSample node = new ContainerSample("", "/", root, nanoCores(previous == null ? null : previous.node(), root));
-        return new StatsSnapshot(root.timestampNanos(), node, containers, layout, procRoot);
+        lastNode = new ContainerSample("", "/", root, nanoCores(lastNode, root));
+        current = new StatsSnapshot(root.timestampNanos(), lastNode, containers, layout, procRoot);
+        currentAsked = asked;
+        currentTakenAt = System.nanoTime();
+        return current;
+    }
+
+    private void forgetUnasked(long now) {
+        long forget = FORGET_AFTER.toNanos();
+        for (Iterator<Known> it = known.values().iterator(); it.hasNext(); ) {
+            Known k = it.next();
+            if (now - k.askedAtNanos > forget) {
+                k.files.close();
+                it.remove(); // known again at the next walk that finds it, with its rate from then on
+            }
+        }
     }
 
     /** Average cores used between two samples of one cgroup, in nanocores (upstream's usageNanoCores). */

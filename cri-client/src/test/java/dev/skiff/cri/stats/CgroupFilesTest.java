@@ -3,18 +3,36 @@ package dev.skiff.cri.stats;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The cgroup and /proc file parsers, on the spacing the kernel writes and on lines they must skip. */
 class CgroupFilesTest {
     @Test
-    void flatKeyedTakesTwoFieldLinesWithNumbersWhateverTheSpacing() {
-        Map<String, Long> m = CgroupFiles.parseFlatKeyed("cache 1\n  rss\t\t2  \n\ntotal_rss 18446744073709551615\n"
-                + "weird line here\nname text\nlast 7");
-        assertEquals(Map.of("cache", 1L, "rss", 2L, "total_rss", Long.MAX_VALUE, "last", 7L), m);
-        assertEquals(Map.of(), CgroupFiles.parseFlatKeyed(""));
+    void flatKeyedTakesTheWantedKeysWhateverTheSpacing() {
+        byte[][] keys = CgroupFiles.keys("cache", "rss", "total_rss", "name", "last", "absent", "total");
+        long[] out = new long[keys.length];
+        CgroupFiles.parseFlatKeyed(bytes("cache 1\nrss\t\t2  \n\ntotal_rss 18446744073709551615\n"
+                + "weird line here\nname text\ntotal_cache 9\nlast 7"), keys, out);
+        assertArrayEquals(new long[]{1, 2, Long.MAX_VALUE, 0, 7, 0, 0}, out);
+        CgroupFiles.parseFlatKeyed(bytes(""), keys, out);
+        assertArrayEquals(new long[keys.length], out, "an empty file sets every value to 0");
+    }
+
+    @Test
+    void singleValuesWithMaxAndTheV1NoLimit() {
+        assertEquals(4096, CgroupFiles.parseLong(bytes("4096\n")));
+        assertEquals(CgroupSample.UNLIMITED, CgroupFiles.parseLong(bytes("max\n")));
+        assertEquals(CgroupSample.UNLIMITED, CgroupFiles.parseLong(bytes("9223372036854771712\n")));
+        assertEquals(0, CgroupFiles.parseLong(bytes("")));
+        assertEquals(0, CgroupFiles.parseLong(bytes("-1\n")));
+        java.nio.ByteBuffer part = bytes("xx 12 yy");
+        part.position(3).limit(5);
+        assertEquals(12, CgroupFiles.parseLong(part), "only the buffer's remaining bytes");
+    }
+
+    private static java.nio.ByteBuffer bytes(String s) {
+        return java.nio.ByteBuffer.wrap(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Test

@@ -123,6 +123,34 @@ class CgroupStatsReaderTest {
     }
 
     @Test
+    void readsOnlyTheContainersAskedForAndFindsNewOnesWhenAsked(@TempDir Path tmp) throws Exception {
+        Path root = tmp.resolve("cgroup"), proc = tmp.resolve("proc");
+        v1Container(root, "/docker/" + A, 1, 10, 0);
+        v1Container(root, "/docker/" + B, 2, 20, 0); // another container of the host, not the kubelet's
+        CgroupStatsReader reader = new CgroupStatsReader(root, proc, Clock.systemUTC(), Duration.ofSeconds(30));
+        StatsSnapshot first = reader.snapshot(java.util.Set.of(A));
+        assertEquals(java.util.Set.of(A), ids(first), "only the container asked for is read");
+        assertSame(first, reader.snapshot(java.util.Set.of(A)), "the same ids within the window: the same read");
+
+        String c = "c".repeat(64);
+        v1Container(root, "/kubepods/pod1/" + c, 3, 30, 0); // started after the first walk
+        StatsSnapshot second = reader.snapshot(java.util.Set.of(A, c, "d".repeat(64)));
+        assertNotSame(first, second, "an id the cached read was not taken for: a new read");
+        assertEquals(java.util.Set.of(A, c), ids(second), "a new cgroup is found; an id without one is left out");
+        assertEquals(30, second.container(c).orElseThrow().sample().memoryUsageBytes());
+        assertSame(second, reader.snapshot(java.util.Set.of(c)), "a subset of what the cached read was taken for");
+
+        write(root.resolve("memory/docker/" + A + "/memory.usage_in_bytes"), "11\n");
+        assertEquals(java.util.Set.of(A, B, c), ids(reader.snapshot()), "every container cgroup, read anew");
+        assertEquals(11, reader.snapshot().container(A).orElseThrow().sample().memoryUsageBytes(),
+                "files kept open are read again from the start");
+    }
+
+    private static java.util.Set<String> ids(StatsSnapshot snap) {
+        return snap.containers().stream().map(ContainerSample::id).collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
     void networkComesFromTheFirstProcessOfTheCgroup(@TempDir Path tmp) throws Exception {
         Path root = tmp.resolve("cgroup"), proc = tmp.resolve("proc");
         v1Container(root, "/docker/" + A, 1, 1, 0);

@@ -14,6 +14,8 @@ import dev.skiff.cri.v1.PodSandboxStateValue;
 import dev.skiff.kubelet.pleg.RuntimePod;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -23,10 +25,23 @@ import java.util.function.Supplier;
  * the PLEG's last relist (at most a relist period old), as upstream's stats provider takes its pods from the
  * kubelet's caches rather than listing the runtime per request; standalone, from the runtime's list calls.
  */
-record PodListing(List<PodSandbox> sandboxes, List<Container> containers) {
+record PodListing(List<PodSandbox> sandboxes, List<Container> containers, Set<String> ids) {
     PodListing {
         sandboxes = List.copyOf(sandboxes);
         containers = List.copyOf(containers);
+        ids = Set.copyOf(ids);
+    }
+
+    /** {@code ids}: every sandbox's and container's id, the cgroups the stats read. */
+    PodListing(List<PodSandbox> sandboxes, List<Container> containers) {
+        this(sandboxes, containers, idsOf(sandboxes, containers));
+    }
+
+    private static Set<String> idsOf(List<PodSandbox> sandboxes, List<Container> containers) {
+        Set<String> ids = new HashSet<>();
+        sandboxes.forEach(s -> ids.add(s.getId()));
+        containers.forEach(c -> ids.add(c.getId()));
+        return ids;
     }
 
     /** Two list calls per use (ListPodSandbox for ready sandboxes, ListContainers for running containers). */

@@ -59,10 +59,13 @@ final class PodStatsSource {
         return reader;
     }
 
-    /** The ready pods with their running containers, matched to the cgroup reader's current snapshot. */
+    /**
+     * The ready pods with their running containers, matched to the cgroup reader's current snapshot, which reads the
+     * cgroups of these only (not the other containers of the host).
+     */
     RuntimeView read() {
-        StatsSnapshot snap = reader.snapshot();
         PodListing pods = listing.get();
+        StatsSnapshot snap = reader.snapshot(pods.ids());
         View v = last;
         if (v != null && v.snapshot() == snap && v.listing() == pods) {
             return v.view();

@@ -11,7 +11,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,7 +43,7 @@ public final class GrpcProbe {
                                                   Duration timeout) {
         ManagedChannel channel = NettyChannelBuilder.forAddress(address)
                 .eventLoopGroup(net.group())
-                .channelType(NioSocketChannel.class)
+                .channelType(net.channelType())
                 .usePlaintext()
                 .userAgent(userAgent)
                 .directExecutor()
