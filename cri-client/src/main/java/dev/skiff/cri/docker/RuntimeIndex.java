@@ -116,19 +116,14 @@ final class RuntimeIndex {
     void refresh(String id) {
         synchronized (stripe(id)) {
             long tick = ticks.incrementAndGet();
-            dirty.remove(id);
-            Optional<ContainerRecord> seen;
-            try {
-                seen = source.inspect(id);
-            } catch (RuntimeException e) {
-                dirty.add(id);
-                throw e;
-            }
+            Optional<ContainerRecord> seen = source.inspect(id); // a failure leaves the mark for the next read
             if (seen.isPresent()) {
                 records.put(id, new Held(seen.get(), tick));
             } else {
                 records.remove(id);
             }
+            // only now: a reader that finds no mark finds this observation (marks wait for the lock, so none came meanwhile)
+            dirty.remove(id);
         }
     }
 

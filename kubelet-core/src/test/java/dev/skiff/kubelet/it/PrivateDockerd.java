@@ -209,6 +209,21 @@ public final class PrivateDockerd implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGKILL to dockerd alone, as a crash: no container is stopped by it, its clients' connections drop at once.
+     * Waits for its exit; its managed containerd and the shims are left as a crash leaves them.
+     */
+    public void kill() throws InterruptedException {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroyForcibly();
+        if (!p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IllegalStateException("private dockerd pid " + p.pid() + " did not exit on SIGKILL");
+        }
+    }
+
     /** Starts it again with the same dirs and waits until it answers. */
     public void startAgain() throws IOException, InterruptedException {
         if (closed) {
