@@ -36,6 +36,11 @@ public final class DockerRuntimeService implements RuntimeService {
     private final RuntimeIndex index;
     private StreamingServer streaming;
 
+    /** Without an event stream: every call asks Docker (what the benches time the kubelet's relists against). */
+    public DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStatsReader cgroups) {
+        this(docker, pause, logs, exec, cgroups, new DockerImageService(docker).index());
+    }
+
     /** @param images the image index CreateContainer checks images in and ListContainers shows images through */
     DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStatsReader cgroups,
                          ImageIndex images) {
