@@ -49,6 +49,8 @@ public final class CriCallBench implements BenchMain.Bench {
     private final String namespace = TestDocker.newNamespace("bench-cri");
     private final Map<String, List<Long>> shim = new LinkedHashMap<>();
     private final Map<String, List<Long>> raw = new LinkedHashMap<>();
+    /** The fast calls made on the shim in-process too: its own time, without gRPC's. */
+    private final Map<String, List<Long>> inProcess = new LinkedHashMap<>();
 
     private CriCallBench(DockerClient docker, String pause, String busybox) {
         this.docker = docker;
@@ -77,9 +79,14 @@ public final class CriCallBench implements BenchMain.Bench {
              RemoteCriRuntime remote = RemoteCriRuntime.connect("unix://" + socket, Duration.ofSeconds(60))) {
             RuntimeService rt = remote.runtime();
             ImageService images = remote.images();
+            long waitUntil = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (!dev.skiff.cri.docker.IndexedAnswers.live(cri) && System.nanoTime() < waitUntil) {
+                Thread.sleep(100);
+            }
+            System.out.printf(Locale.ROOT, "  index live: %s%n", dev.skiff.cri.docker.IndexedAnswers.live(cri));
             extras(rt, dir);
             for (int i = 0; i < WARMUP + ITERATIONS; i++) {
-                iteration(i, i >= WARMUP, rt, images, dir);
+                iteration(i, i >= WARMUP, rt, images, dir, cri.runtime(), cri.images());
             }
             System.out.printf(Locale.ROOT, "  load after: %s%n", loadavg());
             report();
@@ -141,7 +148,8 @@ public final class CriCallBench implements BenchMain.Bench {
     }
 
     /** One round of every call, the shim's and the raw Docker ones alternating. */
-    private void iteration(int i, boolean keep, RuntimeService rt, ImageService images, Path dir) {
+    private void iteration(int i, boolean keep, RuntimeService rt, ImageService images, Path dir,
+                           RuntimeService local, ImageService localImages) {
         Map<String, String> rawLabels = Map.of(KubeLabels.POD_NAMESPACE, namespace); // for the cleanup only
         PodSandboxConfig config = sandbox("bench-" + i, dir);
         String sandbox = time(shim, "RunPodSandbox", keep,
@@ -153,6 +161,7 @@ public final class CriCallBench implements BenchMain.Bench {
             return id;
         });
         timeRun(shim, "PodSandboxStatus", keep, () -> rt.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandbox).build()));
+        timeRun(inProcess, "PodSandboxStatus", keep, () -> local.podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(sandbox).build()));
         timeRun(raw, "PodSandboxStatus", keep, () -> docker.inspectContainerCmd(rawSandbox).exec());
 
         String ctr = time(shim, "CreateContainer", keep, () -> rt.createContainer(CreateContainerRequest.newBuilder()
@@ -165,14 +174,18 @@ public final class CriCallBench implements BenchMain.Bench {
         timeRun(raw, "StartContainer", keep, () -> docker.startContainerCmd(rawCtr).exec());
         timeRun(shim, "ContainerStatus", keep, () -> rt.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(ctr).build()));
         timeRun(raw, "ContainerStatus", keep, () -> docker.inspectContainerCmd(rawCtr).exec());
+        timeRun(inProcess, "ContainerStatus", keep, () -> local.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(ctr).build()));
         timeRun(shim, "ListContainers", keep, () -> rt.listContainers(ListContainersRequest.getDefaultInstance()));
+        timeRun(inProcess, "ListContainers", keep, () -> local.listContainers(ListContainersRequest.getDefaultInstance()));
         timeRun(raw, "ListContainers", keep, () -> docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(KubeLabels.TYPE, KubeLabels.TYPE_CONTAINER)).exec());
         timeRun(shim, "ListImages", keep, () -> images.listImages(ListImagesRequest.getDefaultInstance()));
         timeRun(raw, "ListImages", keep, () -> docker.listImagesCmd().exec());
+        timeRun(inProcess, "ListImages", keep, () -> localImages.listImages(ListImagesRequest.getDefaultInstance()));
         ImageStatusRequest imageStatus = ImageStatusRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(busybox)).build();
         timeRun(shim, "ImageStatus", keep, () -> images.imageStatus(imageStatus));
         timeRun(raw, "ImageStatus", keep, () -> docker.inspectImageCmd(busybox).exec());
+        timeRun(inProcess, "ImageStatus", keep, () -> localImages.imageStatus(imageStatus));
 
         timeRun(shim, "StopContainer", keep, () -> rt.stopContainer(StopContainerRequest.newBuilder().setContainerId(ctr).setTimeout(0).build()));
         timeRun(raw, "StopContainer", keep, () -> docker.stopContainerCmd(rawCtr).withTimeout(0).exec());
@@ -200,7 +213,8 @@ public final class CriCallBench implements BenchMain.Bench {
     }
 
     private void report() {
-        System.out.printf(Locale.ROOT, "  %-18s %12s %12s %7s  %s%n", "call", "shim median", "raw median", "ratio", "target");
+        System.out.printf(Locale.ROOT, "  %-18s %12s %12s %7s  %-22s %s%n", "call", "shim median", "raw median", "ratio", "target",
+                "in-process median");
         for (String call : shim.keySet()) {
             double s = medianMs(shim.get(call));
             double r = medianMs(raw.get(call));
@@ -210,7 +224,8 @@ public final class CriCallBench implements BenchMain.Bench {
             } else if (RATIO.contains(call)) {
                 target = String.format(Locale.ROOT, "<= %.1fx raw: %s", TARGET_RATIO, s / r <= TARGET_RATIO ? "PASS" : "MISS");
             }
-            System.out.printf(Locale.ROOT, "  %-18s %9.2f ms %9.2f ms %6.2fx  %s%n", call, s, r, s / r, target);
+            String local = inProcess.containsKey(call) ? String.format(Locale.ROOT, "%.3f ms", medianMs(inProcess.get(call))) : "";
+            System.out.printf(Locale.ROOT, "  %-18s %9.2f ms %9.2f ms %6.2fx  %-22s %s%n", call, s, r, s / r, target, local);
         }
     }
 
