@@ -59,7 +59,8 @@ run-cri-shim: host-deps dockerd build
 ## idle CPU/RSS with them, the relist of 110 pods, 100 probed pods (CPU/RSS, readiness latency), manifest intake, and
 ## 50 pods with a 30 s grace period removed at once; the stats and metrics paths' latency with 100 pods and the CPU
 ## of a real Prometheus scraping them; `skiff exec` beside `docker exec`, and port-forward throughput beside a direct
-## connection to the pod IP; each prints PASS/MISS against its target
+## connection to the pod IP; the CRI calls of cri-tools' benchmark through the shim beside their raw Docker calls;
+## each prints PASS/MISS against its target
 BENCH_CP = kubelet-core/target/test-classes:kubelet-core/target/skiff.jar:$(wildcard cri-client/target/skiff-cri-client-*-tests.jar)
 bench: host-deps dockerd test-images build
 	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.PodStartBench
@@ -70,6 +71,7 @@ bench: host-deps dockerd test-images build
 	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.StatsBench
 	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.ExecBench
 	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.PortForwardBench
+	java -Dlogback.configurationFile=kubelet-core/src/main/resources/logback.xml -cp $(BENCH_CP) dev.skiff.bench.CriCallBench
 
 ## install: the jar and launcher under $(PREFIX)/lib/skiff and $(PREFIX)/bin, skiff.service under /etc/systemd/system,
 ## a commented /etc/skiff/config.yaml (kept when present) and /etc/kubernetes/manifests; DESTDIR=... stages it elsewhere

@@ -56,9 +56,14 @@ public final class ContainerService {
     private final SandboxService sandboxes;
     private final OomScoreAdj oom;
     private final SecurityOptions security;
+    private final RuntimeIndex index;
+    private final ImageIndex images;
 
-    public ContainerService(DockerClient docker, SandboxService sandboxes, OomScoreAdj oom, SecurityOptions security) {
+    ContainerService(DockerClient docker, SandboxService sandboxes, OomScoreAdj oom, SecurityOptions security,
+                     RuntimeIndex index, ImageIndex images) {
         this.docker = docker;
+        this.index = index;
+        this.images = images;
         this.sandboxes = sandboxes;
         this.oom = oom;
         this.security = security;
@@ -79,17 +84,13 @@ public final class ContainerService {
         if (request.getPodSandboxId().isEmpty()) {
             throw CriErrors.invalidArgument("container %s names no pod sandbox", ctr);
         }
-        InspectContainerResponse sandbox = sandboxes.inspectSandbox(request.getPodSandboxId());
-        String sandboxId = sandbox.getId();
-        Map<String, String> sandboxLabels = sandbox.getConfig().getLabels();
-        PodSandboxMetadata pod = SandboxService.metadata(sandbox.getName(), sandboxLabels);
+        ContainerRecord sandbox = sandboxes.sandboxRecord(request.getPodSandboxId());
+        String sandboxId = sandbox.id();
+        Map<String, String> sandboxLabels = sandbox.labels();
+        PodSandboxMetadata pod = SandboxService.metadata(sandbox.name(), sandboxLabels);
         String image = config.getImage().getImage();
-        try {
-            docker.inspectImageCmd(image).exec();
-        } catch (NotFoundException e) {
+        if (!imageExists(image)) {
             throw CriErrors.notFound("image %s not found (container %s of pod %s/%s)", image, ctr, pod.getNamespace(), pod.getName());
-        } catch (RuntimeException e) {
-            throw DockerErrors.map(e, "inspect", "image " + image);
         }
 
         Map<String, String> labels = KubeLabels.toDocker(config.getLabelsMap(), config.getAnnotationsMap());
@@ -113,8 +114,8 @@ public final class ContainerService {
         DockerHostConfig host = new DockerHostConfig();
         NamespaceOption sandboxNs = SandboxService.parseNamespaces(sandboxLabels.get(KubeLabels.SANDBOX_NAMESPACES));
         namespaces(sandboxId, sandboxNs, config.getLinux().getSecurityContext().getNamespaceOptions(), host);
-        String cgroupParent = sandbox.getHostConfig().getCgroupParent();
-        if (cgroupParent != null && !cgroupParent.isEmpty()) {
+        String cgroupParent = sandbox.cgroupParent();
+        if (!cgroupParent.isEmpty()) {
             host.withCgroupParent(cgroupParent);
         }
         host.withBinds(binds(ctr, config.getMountsList()));
@@ -151,8 +152,24 @@ public final class ContainerService {
         } catch (RuntimeException e) {
             throw DockerErrors.map(e, "create", "container " + ctr + " of pod " + pod.getNamespace() + "/" + pod.getName());
         }
+        index.changed(created.getId());
         log.info("container {} ({}) created in pod {}/{}", DockerErrors.shortId(created.getId()), ctr, pod.getNamespace(), pod.getName());
         return created.getId();
+    }
+
+    /** Whether Docker has the image, from the image index while it is live. */
+    private boolean imageExists(String image) {
+        try {
+            if (images.live()) {
+                return images.resolve(image).isPresent();
+            }
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        } catch (RuntimeException e) {
+            throw DockerErrors.map(e, "inspect", "image " + image);
+        }
     }
 
     private static void namespaces(String sandboxId, NamespaceOption sandboxNs, NamespaceOption own, HostConfig host) {
@@ -219,22 +236,18 @@ public final class ContainerService {
 
     /** Starts the container; returns where its logs go. */
     public LogTarget start(String id) {
-        InspectContainerResponse r = inspectContainer(id);
+        ContainerRecord r = containerRecord(id);
         try {
-            docker.startContainerCmd(r.getId()).exec();
+            docker.startContainerCmd(r.id()).exec();
         } catch (NotModifiedException e) {
             // already running
         } catch (RuntimeException e) {
             throw DockerErrors.map(e, "start", "container " + id);
+        } finally {
+            index.changed(r.id());
         }
-        log.info("container {} started", DockerErrors.shortId(r.getId()));
-        return logTarget(r);
-    }
-
-    static LogTarget logTarget(InspectContainerResponse r) {
-        String path = r.getConfig().getLabels() == null ? null : r.getConfig().getLabels().get(KubeLabels.LOG_PATH);
-        return new LogTarget(r.getId(), path == null || path.isEmpty() ? Optional.empty() : Optional.of(Path.of(path)),
-                Boolean.TRUE.equals(r.getConfig().getTty()));
+        log.info("container {} started", DockerErrors.shortId(r.id()));
+        return r.logTarget();
     }
 
     /**
@@ -242,11 +255,11 @@ public final class ContainerService {
      * and so is a sandbox's id (left running: it is not a container).
      */
     public void stop(String id, long timeoutSeconds) {
-        Optional<InspectContainerResponse> found = KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container");
+        Optional<ContainerRecord> found = findContainer(id);
         if (found.isEmpty()) {
             return;
         }
-        String fullId = found.get().getId();
+        String fullId = found.get().id();
         try {
             docker.stopContainerCmd(fullId).withTimeout((int) Math.max(0, Math.min(timeoutSeconds, Integer.MAX_VALUE))).exec();
             log.info("container {} stopped", DockerErrors.shortId(fullId));
@@ -254,6 +267,8 @@ public final class ContainerService {
             // idempotent
         } catch (RuntimeException e) {
             throw DockerErrors.map(e, "stop", "container " + id);
+        } finally {
+            index.changed(fullId);
         }
     }
 
@@ -262,17 +277,19 @@ public final class ContainerService {
      * Returns the full id when it existed.
      */
     public Optional<String> remove(String id) {
-        Optional<InspectContainerResponse> found = KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container");
+        Optional<ContainerRecord> found = findContainer(id);
         if (found.isEmpty()) {
             return Optional.empty();
         }
-        String fullId = found.get().getId();
+        String fullId = found.get().id();
         try {
             docker.removeContainerCmd(fullId).withForce(true).withRemoveVolumes(true).exec();
+            index.removed(fullId);
             log.info("container {} removed", DockerErrors.shortId(fullId));
         } catch (NotFoundException e) {
-            // removed meanwhile
+            index.removed(fullId); // removed meanwhile
         } catch (RuntimeException e) {
+            index.changed(fullId);
             if (!DockerErrors.dockerMessage(e).contains("is already in progress")) {
                 throw DockerErrors.map(e, "remove", "container " + id);
             }
@@ -285,8 +302,24 @@ public final class ContainerService {
         return KubeObjects.inspect(docker, id, KubeLabels.TYPE_CONTAINER, "container");
     }
 
+    /** As {@link #inspectContainer}, from the index while it is live. */
+    private ContainerRecord containerRecord(String id) {
+        return findContainer(id).orElseThrow(() -> CriErrors.notFound("%s %s not found", "container", id));
+    }
+
+    /** The pod container for an id (empty when unknown or of another kind), from the index while it is live. */
+    private Optional<ContainerRecord> findContainer(String id) {
+        if (index.answers(id)) {
+            return index.find(id, KubeLabels.TYPE_CONTAINER, "container");
+        }
+        return KubeObjects.find(docker, id, KubeLabels.TYPE_CONTAINER, "container").flatMap(ContainerRecord::of);
+    }
+
     public ContainerStatusResponse status(ContainerStatusRequest request) {
-        return ContainerStatusResponse.newBuilder().setStatus(status(inspectContainer(request.getContainerId()))).build();
+        String id = request.getContainerId();
+        ContainerStatus status = index.answers(id) ? index.require(id, KubeLabels.TYPE_CONTAINER, "container").containerStatus()
+                : status(inspectContainer(id));
+        return ContainerStatusResponse.newBuilder().setStatus(status).build();
     }
 
     static ContainerStatus status(InspectContainerResponse r) {
@@ -376,26 +409,55 @@ public final class ContainerService {
     public ListContainersResponse list(ListContainersRequest request) {
         ContainerFilter f = request.getFilter();
         ListContainersResponse.Builder out = ListContainersResponse.newBuilder();
-        for (Container c : listDocker(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())) {
-            ContainerState state = state(c.getState());
-            if (f.hasState() && f.getState().getState() != state) {
-                continue;
+        if (index.live()) {
+            try {
+                for (ContainerRecord r : index.all(KubeLabels.TYPE_CONTAINER)) {
+                    if (selected(r.id(), r.labels(), f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())) {
+                        listed(f, r.id(), r.name(), r.labels(), r.dockerState(), r.createdSeconds(),
+                                images.listedImage(r.configImage(), r.imageId()), r.imageId(), out);
+                    }
+                }
+            } catch (io.grpc.StatusRuntimeException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw DockerErrors.map(e, "list", "containers");
             }
-            Map<String, String> labels = c.getLabels();
+            return out.build();
+        }
+        for (Container c : listDocker(f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())) {
             String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0];
-            out.addContainers(dev.skiff.cri.v1.Container.newBuilder()
-                    .setId(c.getId())
-                    .setPodSandboxId(labels.getOrDefault(KubeLabels.SANDBOX_ID, ""))
-                    .setMetadata(containerMetadata(name, labels))
-                    .setImage(ImageSpec.newBuilder().setImage(c.getImage() == null ? "" : c.getImage()))
-                    .setImageRef(c.getImageId() == null ? "" : c.getImageId())
-                    .setImageId(c.getImageId() == null ? "" : c.getImageId())
-                    .setState(state)
-                    .setCreatedAt(c.getCreated() == null ? 0 : c.getCreated() * 1_000_000_000L)
-                    .putAllLabels(KubeLabels.criLabels(labels))
-                    .putAllAnnotations(KubeLabels.criAnnotations(labels)));
+            listed(f, c.getId(), name, c.getLabels(), c.getState(), c.getCreated() == null ? 0 : c.getCreated(),
+                    c.getImage() == null ? "" : c.getImage(), c.getImageId() == null ? "" : c.getImageId(), out);
         }
         return out.build();
+    }
+
+    /** Adds the container when its state passes the filter; Docker's list fields in, whichever gave them. */
+    private static void listed(ContainerFilter f, String id, String name, Map<String, String> labels, String dockerState,
+                               long createdSeconds, String image, String imageId, ListContainersResponse.Builder out) {
+        ContainerState state = state(dockerState);
+        if (f.hasState() && f.getState().getState() != state) {
+            return;
+        }
+        out.addContainers(dev.skiff.cri.v1.Container.newBuilder()
+                .setId(id)
+                .setPodSandboxId(labels.getOrDefault(KubeLabels.SANDBOX_ID, ""))
+                .setMetadata(containerMetadata(name, labels))
+                .setImage(ImageSpec.newBuilder().setImage(image))
+                .setImageRef(imageId)
+                .setImageId(imageId)
+                .setState(state)
+                .setCreatedAt(createdSeconds * 1_000_000_000L)
+                .putAllLabels(KubeLabels.criLabels(labels))
+                .putAllAnnotations(KubeLabels.criAnnotations(labels)));
+    }
+
+    /** The id prefix, sandbox id prefix and label selector of a list filter; empty strings match all. */
+    static boolean selected(String id, Map<String, String> labels, String idPrefix, String sandboxId, Map<String, String> selector) {
+        Map<String, String> l = labels == null ? Map.of() : labels;
+        return (idPrefix.isEmpty() || id.startsWith(idPrefix))
+                && (sandboxId.isEmpty() || l.getOrDefault(KubeLabels.SANDBOX_ID, "").startsWith(sandboxId))
+                && KubeLabels.matches(l, selector);
     }
 
     /** Pod containers matching an id prefix, a sandbox (id or prefix) and a label selector; empty strings match all. */
@@ -410,17 +472,9 @@ public final class ContainerService {
         }
         List<Container> out = new ArrayList<>();
         for (Container c : all) {
-            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
-            if (!idPrefix.isEmpty() && !c.getId().startsWith(idPrefix)) {
-                continue;
+            if (selected(c.getId(), c.getLabels(), idPrefix, sandboxId, selector)) {
+                out.add(c);
             }
-            if (!sandboxId.isEmpty() && !labels.getOrDefault(KubeLabels.SANDBOX_ID, "").startsWith(sandboxId)) {
-                continue;
-            }
-            if (!KubeLabels.matches(labels, selector)) {
-                continue;
-            }
-            out.add(c);
         }
         return out;
     }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 /** The whole Docker-backed CRI runtime: one Docker client, both services, the log copiers. */
 public final class DockerCriRuntime implements CriRuntime {
     private static final Logger log = LoggerFactory.getLogger(DockerCriRuntime.class);
+    private static final java.time.Duration FIRST_SYNC_WAIT = java.time.Duration.ofSeconds(10);
 
     private final DockerClient docker;
     private final ContainerLogs logs;
@@ -24,13 +25,14 @@ public final class DockerCriRuntime implements CriRuntime {
     private final SandboxPortDialer portDialer;
     private final DockerStreamingRuntime streamingRuntime;
     private final StreamingServer streaming;
+    private final DockerEventWatcher events;
 
     private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName) {
         this.docker = docker;
         this.logs = new ContainerLogs(docker);
-        this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
-                logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         this.images = new DockerImageService(docker);
+        this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
+                logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")), images.index());
         try {
             // port-forward dials inside the sandbox's network namespace, as containerd does: a pod's loopback-only
             // server is reachable and nothing needs socat
@@ -52,6 +54,9 @@ public final class DockerCriRuntime implements CriRuntime {
             throw e;
         }
         runtime.useStreaming(streaming);
+        this.events = new DockerEventWatcher(DockerHijack.address(config.dockerEndpoint()), () -> docker.pingCmd().exec(),
+                runtime.index(), images.index());
+        events.start();
     }
 
     /** Connects to Docker (UNAVAILABLE when it does not answer) and resumes copying logs of running containers. */
@@ -76,6 +81,14 @@ public final class DockerCriRuntime implements CriRuntime {
             throw e;
         }
         runtime.runtime.resumeLogs();
+        try {
+            // until the first resync, status and list calls ask Docker directly: waiting spares the first calls that
+            if (!runtime.events.awaitLive(FIRST_SYNC_WAIT)) {
+                log.warn("Docker event stream not followed within {}; CRI calls ask Docker directly until it is", FIRST_SYNC_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         log.info("Docker CRI runtime connected to {}", config.dockerEndpoint());
         return runtime;
     }
@@ -102,6 +115,7 @@ public final class DockerCriRuntime implements CriRuntime {
 
     @Override
     public void close() {
+        events.close();
         streaming.close();
         streamingRuntime.close();
         portDialer.close();

@@ -32,36 +32,53 @@ public final class DockerImageService implements ImageService {
     static final Duration PULL_TIMEOUT = Duration.ofMinutes(15);
 
     private final DockerClient docker;
+    private final ImageIndex index;
 
     public DockerImageService(DockerClient docker) {
         this.docker = docker;
+        this.index = new ImageIndex(this::listAll, ref -> inspect(ref).map(i -> toCri(i, true)));
+    }
+
+    /** The images as answered, kept while Docker's event stream is followed (live only then). */
+    ImageIndex index() {
+        return index;
     }
 
     @Override
     public ListImagesResponse listImages(ListImagesRequest request) {
         String wanted = request.hasFilter() && request.getFilter().hasImage() ? request.getFilter().getImage().getImage() : "";
         try {
-            ListImagesResponse.Builder out = ListImagesResponse.newBuilder();
             if (!wanted.isEmpty()) {
                 // Resolve names, ids and digests alike through inspect, then report that one image.
-                inspect(wanted).ifPresent(i -> out.addImages(toCri(i, false)));
+                ListImagesResponse.Builder out = ListImagesResponse.newBuilder();
+                resolve(wanted).ifPresent(i -> out.addImages(i.toBuilder().clearUid().clearUsername()));
                 return out.build();
             }
-            for (com.github.dockerjava.api.model.Image i : docker.listImagesCmd().exec()) {
-                out.addImages(toCri(i));
-            }
-            return out.build();
+            return index.live() ? index.list() : listAll();
         } catch (DockerException e) {
             throw unknown(e, "ListImages failed");
         }
+    }
+
+    private ListImagesResponse listAll() {
+        ListImagesResponse.Builder out = ListImagesResponse.newBuilder();
+        for (com.github.dockerjava.api.model.Image i : docker.listImagesCmd().exec()) {
+            out.addImages(toCri(i));
+        }
+        return out.build();
+    }
+
+    /** The image a reference names, with its user; from the index while it is live. */
+    private Optional<Image> resolve(String ref) {
+        return index.live() ? index.resolve(ref) : inspect(ref).map(i -> toCri(i, true));
     }
 
     @Override
     public ImageStatusResponse imageStatus(ImageStatusRequest request) {
         String ref = requireImage(request.hasImage() ? request.getImage() : null, "ImageStatus");
         try {
-            return inspect(ref)
-                    .map(i -> ImageStatusResponse.newBuilder().setImage(toCri(i, true)).build())
+            return resolve(ref)
+                    .map(i -> ImageStatusResponse.newBuilder().setImage(i).build())
                     .orElseGet(ImageStatusResponse::getDefaultInstance);
         } catch (DockerException e) {
             throw unknown(e, "ImageStatus of image %s failed", ref);
@@ -77,6 +94,7 @@ public final class DockerImageService implements ImageService {
             cmd = cmd.withAuthConfig(toDocker(request.getAuth()));
         }
         log.info("pulling image {}", ref);
+        index.changed();
         try {
             boolean done = cmd.exec(new PullImageResultCallback()).awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (!done) {
@@ -94,6 +112,7 @@ public final class DockerImageService implements ImageService {
             }
             throw Status.UNKNOWN.withDescription("pull of image " + ref + " failed: " + msg.trim()).withCause(e).asRuntimeException();
         }
+        index.changed();
         InspectImageResponse pulled = inspect(parsed.canonical()).or(() -> inspect(ref))
                 .orElseThrow(() -> CriErrors.notFound("image %s not present after pull", ref));
         log.info("pulled image {} as {}", ref, pulled.getId());
@@ -103,6 +122,14 @@ public final class DockerImageService implements ImageService {
     @Override
     public RemoveImageResponse removeImage(RemoveImageRequest request) {
         String ref = requireImage(request.hasImage() ? request.getImage() : null, "RemoveImage");
+        try {
+            return remove(ref);
+        } finally {
+            index.changed();
+        }
+    }
+
+    private RemoveImageResponse remove(String ref) {
         try {
             Optional<InspectImageResponse> image = inspect(ref);
             if (image.isEmpty()) {

@@ -33,16 +33,25 @@ public final class DockerRuntimeService implements RuntimeService {
     private final ContainerLogs logs;
     private final ExecSyncRunner exec;
     private final DockerStats stats;
+    private final RuntimeIndex index;
     private StreamingServer streaming;
 
+    /** Without an event stream: every call asks Docker (what the benches time the kubelet's relists against). */
     public DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStatsReader cgroups) {
+        this(docker, pause, logs, exec, cgroups, new DockerImageService(docker).index());
+    }
+
+    /** @param images the image index CreateContainer checks images in and ListContainers shows images through */
+    DockerRuntimeService(DockerClient docker, PauseImage pause, ContainerLogs logs, ExecSyncRunner exec, CgroupStatsReader cgroups,
+                         ImageIndex images) {
         this.docker = docker;
         OomScoreAdj oom = OomScoreAdj.fromProc();
         this.logs = logs;
         this.exec = exec;
+        this.index = new RuntimeIndex(new DockerSource(docker));
         SecurityOptions security = new SecurityOptions(HostSecurity.probe(docker));
-        this.sandboxes = new SandboxService(docker, pause, oom, security, logs::forget);
-        this.containers = new ContainerService(docker, sandboxes, oom, security);
+        this.sandboxes = new SandboxService(docker, pause, oom, security, logs::forget, index);
+        this.containers = new ContainerService(docker, sandboxes, oom, security, index, images);
         this.stats = new DockerStats(docker, containers, sandboxes, cgroups);
     }
 
@@ -55,6 +64,29 @@ public final class DockerRuntimeService implements RuntimeService {
         return sandboxes;
     }
 
+    /** The index status and list calls answer from while Docker's event stream is followed. */
+    RuntimeIndex index() {
+        return index;
+    }
+
+    /** The index's view of Docker: inspect by id, and the ids of every pod container and sandbox. */
+    private record DockerSource(DockerClient docker) implements RuntimeIndex.Source {
+        @Override
+        public Optional<ContainerRecord> inspect(String id) {
+            try {
+                return ContainerRecord.of(docker.inspectContainerCmd(id).exec());
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public java.util.List<String> ids() {
+            return docker.listContainersCmd().withShowAll(true).withLabelFilter(java.util.List.of(KubeLabels.TYPE)).exec()
+                    .stream().map(Container::getId).toList();
+        }
+    }
+
     /** After a shim restart: copy logs again for every running pod container that has a log path. */
     void resumeLogs() {
         for (Container c : containers.listDocker("", "", Map.of())) {
@@ -62,7 +94,7 @@ public final class DockerRuntimeService implements RuntimeService {
                 continue;
             }
             try {
-                followLogs(ContainerService.logTarget(docker.inspectContainerCmd(c.getId()).exec()));
+                ContainerRecord.of(docker.inspectContainerCmd(c.getId()).exec()).map(ContainerRecord::logTarget).ifPresent(this::followLogs);
             } catch (RuntimeException e) {
                 log.warn("cannot resume logs of container {}: {}", DockerErrors.shortId(c.getId()), e.toString());
             }

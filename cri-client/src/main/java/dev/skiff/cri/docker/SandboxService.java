@@ -60,11 +60,13 @@ public final class SandboxService {
     private final OomScoreAdj oom;
     private final SecurityOptions security;
     private final Consumer<String> onContainerRemoved;
+    private final RuntimeIndex index;
 
     /** @param onContainerRemoved told the id of each container removed with its sandbox (log copying stops) */
-    public SandboxService(DockerClient docker, PauseImage pause, OomScoreAdj oom, SecurityOptions security,
-                          Consumer<String> onContainerRemoved) {
+    SandboxService(DockerClient docker, PauseImage pause, OomScoreAdj oom, SecurityOptions security,
+                   Consumer<String> onContainerRemoved, RuntimeIndex index) {
         this.docker = docker;
+        this.index = index;
         this.pause = pause;
         this.oom = oom;
         this.security = security;
@@ -140,8 +142,10 @@ public final class SandboxService {
         } catch (RuntimeException e) {
             // Leave nothing half-made behind: the kubelet retries with a fresh RunPodSandbox.
             removeQuietly(id);
+            index.removed(id);
             throw DockerErrors.map(e, "start sandbox of", "pod " + pod + " (" + name + ")");
         }
+        index.changed(id);
         log.info("sandbox {} of pod {} running (image {})", DockerErrors.shortId(id), pod, image);
         return RunPodSandboxResponse.newBuilder().setPodSandboxId(id).build();
     }
@@ -224,12 +228,13 @@ public final class SandboxService {
      * naming it are stopped), and a pod container's id is left alone.
      */
     public void stop(String id) {
-        Optional<InspectContainerResponse> sandbox = KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
-        String fullId = sandbox.map(InspectContainerResponse::getId).orElse(id);
+        Optional<ContainerRecord> sandbox = findSandbox(id);
+        String fullId = sandbox.map(ContainerRecord::id).orElse(id);
         for (Container c : containersOf(fullId)) {
             if ("running".equals(c.getState()) || "paused".equals(c.getState())) {
                 // The kubelet has already given them their grace period; what remains dies with the pod.
                 stopQuietly(c.getId(), 0);
+                index.changed(c.getId());
             }
         }
         if (sandbox.isEmpty()) {
@@ -242,6 +247,8 @@ public final class SandboxService {
             // already gone or already stopped: idempotent
         } catch (RuntimeException e) {
             throw DockerErrors.map(e, "stop", "sandbox " + id);
+        } finally {
+            index.changed(fullId);
         }
     }
 
@@ -250,10 +257,11 @@ public final class SandboxService {
      * still naming it are removed), and a pod container's id is left alone.
      */
     public void remove(String id) {
-        Optional<InspectContainerResponse> sandbox = KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
-        String fullId = sandbox.map(InspectContainerResponse::getId).orElse(id);
+        Optional<ContainerRecord> sandbox = findSandbox(id);
+        String fullId = sandbox.map(ContainerRecord::id).orElse(id);
         for (Container c : containersOf(fullId)) {
             removeQuietly(c.getId());
+            index.changed(c.getId());
             onContainerRemoved.accept(c.getId());
         }
         if (sandbox.isEmpty()) {
@@ -269,6 +277,8 @@ public final class SandboxService {
                 return;
             }
             throw DockerErrors.map(e, "remove", "sandbox " + id);
+        } finally {
+            index.changed(fullId);
         }
     }
 
@@ -298,8 +308,28 @@ public final class SandboxService {
         return KubeObjects.inspect(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
     }
 
+    /** As {@link #inspectSandbox}, from the index while it is live. */
+    ContainerRecord sandboxRecord(String id) {
+        return findSandbox(id).orElseThrow(() -> CriErrors.notFound("%s %s not found", "pod sandbox", id));
+    }
+
+    /** The sandbox for an id (empty when unknown or of another kind), from the index while it is live. */
+    private Optional<ContainerRecord> findSandbox(String id) {
+        if (index.answers(id)) {
+            return index.find(id, KubeLabels.TYPE_SANDBOX, "pod sandbox");
+        }
+        return KubeObjects.find(docker, id, KubeLabels.TYPE_SANDBOX, "pod sandbox").flatMap(ContainerRecord::of);
+    }
+
     public PodSandboxStatusResponse status(PodSandboxStatusRequest request) {
-        InspectContainerResponse r = inspectSandbox(request.getPodSandboxId());
+        String id = request.getPodSandboxId();
+        PodSandboxStatus status = index.answers(id) ? index.require(id, KubeLabels.TYPE_SANDBOX, "pod sandbox").sandboxStatus()
+                : statusOf(inspectSandbox(id));
+        return PodSandboxStatusResponse.newBuilder().setStatus(status).setTimestamp(ContainerService.nowNanos()).build();
+    }
+
+    /** A sandbox's status (without the call's timestamp) from its inspect. */
+    static PodSandboxStatus statusOf(InspectContainerResponse r) {
         Map<String, String> labels = r.getConfig().getLabels();
         boolean running = Boolean.TRUE.equals(r.getState().getRunning());
         PodSandboxStatus.Builder status = PodSandboxStatus.newBuilder()
@@ -316,7 +346,7 @@ public final class SandboxService {
         if (!ip.isEmpty()) {
             status.setNetwork(PodSandboxNetworkStatus.newBuilder().setIp(ip));
         }
-        return PodSandboxStatusResponse.newBuilder().setStatus(status).setTimestamp(ContainerService.nowNanos()).build();
+        return status.build();
     }
 
     /** The pod IP on Docker's bridge; empty for host-network pods and stopped sandboxes. */
@@ -338,6 +368,21 @@ public final class SandboxService {
 
     public ListPodSandboxResponse list(ListPodSandboxRequest request) {
         PodSandboxFilter filter = request.getFilter();
+        ListPodSandboxResponse.Builder out = ListPodSandboxResponse.newBuilder();
+        if (index.live()) {
+            List<ContainerRecord> all;
+            try {
+                all = index.all(KubeLabels.TYPE_SANDBOX);
+            } catch (io.grpc.StatusRuntimeException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw DockerErrors.map(e, "list", "pod sandboxes");
+            }
+            for (ContainerRecord r : all) {
+                listed(filter, r.id(), r.name(), r.labels(), r.dockerState(), r.createdSeconds(), out);
+            }
+            return out.build();
+        }
         Map<String, String> labelFilter = new HashMap<>(filter.getLabelSelectorMap());
         labelFilter.put(KubeLabels.TYPE, KubeLabels.TYPE_SANDBOX);
         List<Container> containers;
@@ -346,30 +391,35 @@ public final class SandboxService {
         } catch (RuntimeException e) {
             throw DockerErrors.map(e, "list", "pod sandboxes");
         }
-        ListPodSandboxResponse.Builder out = ListPodSandboxResponse.newBuilder();
         for (Container c : containers) {
-            if (!filter.getId().isEmpty() && !c.getId().startsWith(filter.getId())) {
-                continue;
-            }
-            PodSandboxState state = "running".equals(c.getState()) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
-            if (filter.hasState() && filter.getState().getState() != state) {
-                continue;
-            }
-            Map<String, String> labels = c.getLabels();
-            if (!KubeLabels.matches(labels, filter.getLabelSelectorMap())) {
-                continue;
-            }
             String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0];
-            out.addItems(PodSandbox.newBuilder()
-                    .setId(c.getId())
-                    .setMetadata(metadata(name, labels))
-                    .setState(state)
-                    .setCreatedAt(c.getCreated() == null ? 0 : c.getCreated() * 1_000_000_000L)
-                    .putAllLabels(KubeLabels.criLabels(labels))
-                    .putAllAnnotations(KubeLabels.criAnnotations(labels))
-                    .setRuntimeHandler(labels.getOrDefault(KubeLabels.RUNTIME_HANDLER, "")));
+            listed(filter, c.getId(), name, c.getLabels(), c.getState(), c.getCreated() == null ? 0 : c.getCreated(), out);
         }
         return out.build();
+    }
+
+    /** Adds the sandbox to the answer when the filter lets it through; Docker's list fields in, whichever gave them. */
+    private static void listed(PodSandboxFilter filter, String id, String name, Map<String, String> labels, String dockerState,
+                               long createdSeconds, ListPodSandboxResponse.Builder out) {
+        if (!filter.getId().isEmpty() && !id.startsWith(filter.getId())) {
+            return;
+        }
+        PodSandboxState state = "running".equals(dockerState) ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+        if (filter.hasState() && filter.getState().getState() != state) {
+            return;
+        }
+        if (labels == null || !KubeLabels.TYPE_SANDBOX.equals(labels.get(KubeLabels.TYPE))
+                || !KubeLabels.matches(labels, filter.getLabelSelectorMap())) {
+            return;
+        }
+        out.addItems(PodSandbox.newBuilder()
+                .setId(id)
+                .setMetadata(metadata(name, labels))
+                .setState(state)
+                .setCreatedAt(createdSeconds * 1_000_000_000L)
+                .putAllLabels(KubeLabels.criLabels(labels))
+                .putAllAnnotations(KubeLabels.criAnnotations(labels))
+                .setRuntimeHandler(labels.getOrDefault(KubeLabels.RUNTIME_HANDLER, "")));
     }
 
     /** Pod metadata from the labels, the attempt from the Docker name. */

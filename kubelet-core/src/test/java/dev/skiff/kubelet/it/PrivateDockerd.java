@@ -209,6 +209,28 @@ public final class PrivateDockerd implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGKILL to dockerd, as a crash: no container is stopped by it, its clients' connections drop at once. Its
+     * managed containerd is killed too (it hangs on the log pipe dockerd held, and the next dockerd would wait for
+     * it in vain); the container shims live on, as they do when the whole daemon dies.
+     */
+    public void kill() throws Exception {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroyForcibly();
+        if (!p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IllegalStateException("private dockerd pid " + p.pid() + " did not exit on SIGKILL");
+        }
+        for (ProcessHandle h : leftovers()) {
+            if (h.info().command().orElse("").endsWith("/containerd")) {
+                h.destroyForcibly();
+                h.onExit().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** Starts it again with the same dirs and waits until it answers. */
     public void startAgain() throws IOException, InterruptedException {
         if (closed) {
