@@ -34,6 +34,8 @@ final class LeaseHeartbeat {
     /** The Lease as last read or written; null = read (or create) it first. */
     private Lease latest;
     private boolean failing;
+    /** Whether the last {@link #getOrCreate()} created the Lease (with a fresh renewTime). */
+    private boolean created;
 
     LeaseHeartbeat(KubernetesClient client, String nodeName, Clock clock) {
         this.client = client;
@@ -51,6 +53,9 @@ final class LeaseHeartbeat {
         try {
             if (latest == null) {
                 latest = getOrCreate();
+                if (created) {
+                    return; // creating it was this renewal
+                }
             }
             try {
                 latest = update(latest);
@@ -60,7 +65,9 @@ final class LeaseHeartbeat {
                 }
                 // upstream's fallback: a fresh copy, then one more try
                 latest = getOrCreate();
-                latest = update(latest);
+                if (!created) {
+                    latest = update(latest);
+                }
             }
             if (failing) {
                 log.info("node lease {}/{} renewed again", NAMESPACE, nodeName);
@@ -77,6 +84,7 @@ final class LeaseHeartbeat {
 
     private Lease getOrCreate() {
         Lease existing = client.leases().inNamespace(NAMESPACE).withName(nodeName).get();
+        created = existing == null;
         if (existing != null) {
             return existing;
         }
@@ -88,9 +96,9 @@ final class LeaseHeartbeat {
             b.editMetadata().withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
                     .withName(nodeName).withUid(owner.getMetadata().getUid()).build()).endMetadata();
         }
-        Lease created = client.leases().inNamespace(NAMESPACE).resource(b.build()).create();
+        Lease made = client.leases().inNamespace(NAMESPACE).resource(b.build()).create();
         log.info("node lease {}/{} created", NAMESPACE, nodeName);
-        return created;
+        return made;
     }
 
     private Lease update(Lease base) {
