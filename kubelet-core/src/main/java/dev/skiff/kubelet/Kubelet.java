@@ -8,7 +8,15 @@ import dev.skiff.cri.docker.PauseImage;
 import dev.skiff.cri.remote.RemoteCriRuntime;
 import dev.skiff.cri.v1.VersionResponse;
 import dev.skiff.kubelet.admission.NodeInfo;
+import dev.skiff.cri.v1.ListImagesRequest;
+import dev.skiff.kubelet.apiserver.ApiServerNode;
+import dev.skiff.kubelet.apiserver.HostIds;
+import dev.skiff.kubelet.apiserver.KubeletVersion;
+import dev.skiff.kubelet.apiserver.NodeDescription;
+import dev.skiff.kubelet.apiserver.NodeHealth;
+import dev.skiff.kubelet.apiserver.NodeImages;
 import dev.skiff.kubelet.config.KubeletConfiguration;
+import dev.skiff.kubelet.config.NodeLabels;
 import dev.skiff.kubelet.config.KubeletSettings;
 import dev.skiff.kubelet.dns.ClusterDns;
 import dev.skiff.kubelet.dns.DnsIndexer;
@@ -343,6 +351,11 @@ public final class Kubelet implements AutoCloseable {
                 sandboxImages, clock));
         gc.start();
 
+        if (s.kubeconfig().isPresent()) {
+            // the only way into the client: a standalone kubelet never loads it (nor its threads)
+            closeLater(joinCluster(s, machine, nodeIps, rootDir, v, cri));
+        }
+
         if (s.staticPodPath().isPresent()) {
             FileSource fs = closeLater(new FileSource(s.staticPodPath().get(), manifests,
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
@@ -357,6 +370,21 @@ public final class Kubelet implements AutoCloseable {
         }
         statusReport.accept("syncing pods from " + (sources.isEmpty() ? "no sources" : s.staticPodPath().get()));
         log.info("kubelet started on node {}", s.nodeName());
+    }
+
+    /** Starts the Node, its Lease and status on the API server of {@code --kubeconfig}. */
+    private AutoCloseable joinCluster(KubeletSettings s, MachineInfo machine, List<String> nodeIps, Path rootDir,
+                                      VersionResponse runtime, CriRuntime cri) throws IOException {
+        NodeDescription description = new NodeDescription(s.nodeName(), s.nodeLabels(), s.registerWithTaints(),
+                s.nodeName(), nodeIps, machine.cpus(), machine.memoryBytes(), Files.getFileStore(rootDir).getTotalSpace(),
+                s.config().maxPods(), s.nodeLabels().get(NodeLabels.OS), s.nodeLabels().get(NodeLabels.ARCH),
+                KubeletVersion.get(), runtime.getRuntimeName() + "://" + runtime.getRuntimeVersion(),
+                HostIds.read(Path.of("/")), secure == null ? s.config().port() : secure.address().getPort());
+        NodeHealth health = new NodeHealth(
+                () -> connector.health().map(why -> "container runtime is down: " + why).or(this::liveness),
+                () -> Optional.ofNullable(stats).map(st -> st.summary().summary(false).node()),
+                () -> NodeImages.from(cri.images().listImages(ListImagesRequest.getDefaultInstance())));
+        return ApiServerNode.start(s.kubeconfig().get(), description, health, clock);
     }
 
     /** Upstream GetActivePods (filterOutInactivePods): admitted, not terminated, terminal only while terminating. */

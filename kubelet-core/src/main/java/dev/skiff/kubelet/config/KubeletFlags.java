@@ -52,6 +52,16 @@ public final class KubeletFlags {
             description = "Labels for this node, e.g. disk=ssd,zone=a; repeatable.")
     List<LabelSet> nodeLabels = new ArrayList<>();
 
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "kubeconfig of the API server to join: register this node, heartbeat its Lease, report its "
+                    + "status (see \"Joining a cluster\" in the README). Without it Skiff is a standalone kubelet.")
+    Path kubeconfig;
+
+    @Option(names = "--register-with-taints", paramLabel = "KEY=VALUE:EFFECT[,...]", split = ",",
+            description = "Taints the node registers with, e.g. dedicated=gpu:NoSchedule; repeatable (config: "
+                    + "registerWithTaints). Only with --kubeconfig.")
+    List<String> registerWithTaints = new ArrayList<>();
+
     @Option(names = "--node-ip", paramLabel = "IP[,IP]",
             description = "IP address(es) of the node: one, or one IPv4 and one IPv6 (dual stack).")
     String nodeIp;

@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
  * @param certDir                {@code --cert-dir} (default {@code <root-dir>/pki}): the self-signed serving pair
  * @param tokenAuthFile          {@code --token-auth-file}: static bearer tokens of the secure port
  * @param authorizationPolicyFile {@code --authorization-policy-file}: grants of the Policy authorization mode
+ * @param kubeconfig             {@code --kubeconfig}: the API server to join; empty = standalone (no client is loaded)
+ * @param registerWithTaints     {@code --register-with-taints}: the taints the Node registers with
  */
 public record KubeletSettings(
         Optional<Path> configFile,
@@ -54,7 +56,9 @@ public record KubeletSettings(
         int verbosity,
         Path certDir,
         Optional<Path> tokenAuthFile,
-        Optional<Path> authorizationPolicyFile) {
+        Optional<Path> authorizationPolicyFile,
+        Optional<Path> kubeconfig,
+        List<NodeTaint> registerWithTaints) {
 
     private static final Logger log = LoggerFactory.getLogger(KubeletSettings.class);
     public static final Path DEFAULT_ROOT_DIR = Path.of("/var/lib/kubelet");
@@ -66,6 +70,7 @@ public record KubeletSettings(
     public KubeletSettings {
         nodeLabels = Collections.unmodifiableMap(new TreeMap<>(nodeLabels));
         nodeIPs = List.copyOf(nodeIPs);
+        registerWithTaints = List.copyOf(registerWithTaints);
     }
 
     /** The static pod directory or file, if one is configured. */
@@ -150,6 +155,10 @@ public record KubeletSettings(
                 manifestMaxBytes = flags.manifestMaxSize.longValue();
             }
         }
+        List<NodeTaint> taints = NodeTaint.parseAll(flags.registerWithTaints, problems);
+        if (flags.kubeconfig != null && !java.nio.file.Files.isRegularFile(flags.kubeconfig)) {
+            problems.add("--kubeconfig " + flags.kubeconfig + " is not a readable file");
+        }
         if (flags.verbosity != null && flags.verbosity < 0) {
             problems.add("-v " + flags.verbosity + " must not be negative");
         }
@@ -161,7 +170,8 @@ public record KubeletSettings(
         return new KubeletSettings(Optional.ofNullable(flags.config), config, rootDir, nodeName, labels, nodeIPs,
                 runtime, infra, manifestMaxBytes, !Boolean.FALSE.equals(flags.embeddedDns), flags.verbosity(), certDir,
                 Optional.ofNullable(flags.tokenAuthFile).map(p -> p.toAbsolutePath().normalize()),
-                Optional.ofNullable(flags.authorizationPolicyFile).map(p -> p.toAbsolutePath().normalize()));
+                Optional.ofNullable(flags.authorizationPolicyFile).map(p -> p.toAbsolutePath().normalize()),
+                Optional.ofNullable(flags.kubeconfig).map(p -> p.toAbsolutePath().normalize()), taints);
     }
 
     /** Overrides {@code base} with each flag that was given; relative flag paths are taken from the working dir. */
