@@ -188,6 +188,11 @@ final class PodFixture implements AutoCloseable {
         return Path.of(sandbox.getLogDirectory()).resolve(container.getLogPath());
     }
 
+    /** The container's processes as {@code docker top} lists them, one line each. */
+    List<String> processes(String containerId) {
+        return java.util.Arrays.stream(docker.topContainerCmd(containerId).exec().getProcesses()).map(row -> String.join(" ", row)).toList();
+    }
+
     /** Docker containers of any kind carrying this fixture's pod namespace. */
     List<Container> dockerContainers() {
         return docker.listContainersCmd().withShowAll(true)
