@@ -3,6 +3,7 @@ package dev.skiff.cri.docker;
 import dev.skiff.cri.RuntimeService;
 import dev.skiff.cri.remote.RemoteCriRuntime;
 import dev.skiff.cri.server.CriServer;
+import dev.skiff.cri.testing.StreamingLeaks;
 import dev.skiff.cri.testing.TestDocker;
 import dev.skiff.cri.v1.AttachRequest;
 import dev.skiff.cri.v1.ContainerConfig;
@@ -39,7 +40,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -219,7 +219,7 @@ class CriStreamingIT {
             CompletableFuture<byte[]> fromA = CompletableFuture.supplyAsync(() -> readAll(a), readers);
             CompletableFuture<byte[]> fromB = CompletableFuture.supplyAsync(() -> readAll(b), readers);
             for (CompletableFuture<byte[]> download : List.of(fromA, fromB)) {
-                byte[] body = body(download.get(3, TimeUnit.MINUTES));
+                byte[] body = PodFixture.httpBody(download.get(3, TimeUnit.MINUTES));
                 assertEquals(10 << 20, body.length);
                 assertEquals(want, sha256(body));
             }
@@ -410,15 +410,6 @@ class CriStreamingIT {
         }
     }
 
-    /** The body of an HTTP/1.0 response. */
-    private static byte[] body(byte[] response) {
-        for (int i = 0; i + 3 < response.length; i++) {
-            if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
-                return Arrays.copyOfRange(response, i + 4, response.length);
-            }
-        }
-        throw new AssertionError("no end of the HTTP head in " + response.length + " bytes");
-    }
 
     private static String sha256(byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

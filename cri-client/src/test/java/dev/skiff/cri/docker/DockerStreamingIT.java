@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skiff.cri.streaming.NettySpdyProbe;
 import dev.skiff.cri.streaming.NettyWebSocketProbe;
+import dev.skiff.cri.testing.StreamingLeaks;
 import dev.skiff.cri.v1.*;
 import io.grpc.Status;
 import io.netty.handler.codec.http.HttpResponse;
@@ -286,7 +287,7 @@ class DockerStreamingIT {
                 c.send(d, "GET /big HTTP/1.0\r\n\r\n", true);
             }
             for (int d : data) {
-                byte[] body = body(c.awaitBytes(d, Duration.ofMinutes(3)));
+                byte[] body = PodFixture.httpBody(c.awaitBytes(d, Duration.ofMinutes(3)));
                 assertEquals(10 * 1024 * 1024, body.length);
                 assertEquals(want, md5(body));
             }
@@ -349,15 +350,6 @@ class DockerStreamingIT {
         return c.awaitBytes(data, WAIT);
     }
 
-    /** The body of an HTTP/1.0 response. */
-    private static byte[] body(byte[] response) {
-        for (int i = 0; i + 3 < response.length; i++) {
-            if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
-                return Arrays.copyOfRange(response, i + 4, response.length);
-            }
-        }
-        throw new AssertionError("no HTTP head in " + response.length + " bytes");
-    }
 
     private static String md5(byte[] b) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(b));

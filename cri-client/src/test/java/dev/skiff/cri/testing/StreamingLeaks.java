@@ -1,4 +1,4 @@
-package dev.skiff.cri.docker;
+package dev.skiff.cri.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,19 +13,19 @@ import java.util.List;
  * The shim adopts the log copying of every running pod container on this shared host (other tests' too), and each
  * copier holds a Docker connection, its log file and its lock: files are counted net of those.
  */
-final class StreamingLeaks {
+public final class StreamingLeaks {
     private StreamingLeaks() {}
 
-    static long streamingThreads() {
+    public static long streamingThreads() {
         return threadsNamed("cri-streaming-");
     }
 
-    static long netOpenFiles() {
+    public static long netOpenFiles() {
         return openFiles() - 3 * threadsNamed("log-copier-");
     }
 
     /** Connections from or to {@code port} in any state but LISTEN and TIME-WAIT (which holds no descriptor). */
-    static List<String> connectionsTo(int port) {
+    public static List<String> connectionsTo(int port) {
         try {
             Process ss = new ProcessBuilder("ss", "-tan", "sport = :" + port + " or dport = :" + port).redirectErrorStream(true).start();
             List<String> lines = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
