@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One HTTP/1.1 request on a fresh plain-TCP connection that asks for a protocol upgrade, and
+ * One HTTP/1.1 request on a fresh connection (plain TCP, or TLS for https) that asks for a protocol upgrade, and
  * the connection after a 101 answer. The response head is read byte by byte so not one byte
  * of the upgraded protocol is consumed by the HTTP layer.
  */
@@ -42,15 +42,19 @@ final class HttpUpgrade {
     private HttpUpgrade() {}
 
     /**
-     * Sends {@code method url} with {@code headers} (each value its own header line) and returns the
-     * connection once the server answered 101; any other answer becomes an {@link UpgradeRefusedException}.
+     * Sends {@code method url} with {@code headers} and then {@code access}'s (each value its own header line) and
+     * returns the connection once the server answered 101; any other answer becomes an {@link UpgradeRefusedException}.
      */
-    static Upgraded open(URI url, String method, Map<String, List<String>> headers, Duration timeout) throws IOException {
-        if (!"http".equals(url.getScheme())) {
-            throw new IllegalArgumentException("only http:// streaming URLs are supported (the CRI streaming server's): " + url);
+    static Upgraded open(URI url, String method, Map<String, List<String>> headers, Duration timeout, Access access) throws IOException {
+        boolean https = "https".equals(url.getScheme());
+        if (!https && !"http".equals(url.getScheme())) {
+            throw new IllegalArgumentException("only http:// and https:// streaming URLs are supported: " + url);
         }
-        int port = url.getPort() == -1 ? 80 : url.getPort();
-        Socket socket = new Socket();
+        if (https && access.tls() == null) {
+            throw new IllegalArgumentException("an https:// URL needs a TLS context in the Access: " + url);
+        }
+        int port = url.getPort() != -1 ? url.getPort() : https ? 443 : 80;
+        Socket socket = https ? access.tls().getSocketFactory().createSocket() : new Socket();
         try {
             socket.connect(new InetSocketAddress(url.getHost(), port), Math.toIntExact(timeout.toMillis()));
             socket.setTcpNoDelay(true);
@@ -65,6 +69,7 @@ final class HttpUpgrade {
             req.append("Host: ").append(url.getHost()).append(':').append(port).append("\r\n");
             req.append("User-Agent: skiff-stream-client\r\n");
             headers.forEach((name, values) -> values.forEach(v -> req.append(name).append(": ").append(v).append("\r\n")));
+            access.headers().forEach((name, value) -> req.append(name).append(": ").append(value).append("\r\n"));
             if (!"GET".equals(method)) {
                 req.append("Content-Length: 0\r\n");
             }

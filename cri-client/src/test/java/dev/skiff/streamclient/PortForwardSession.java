@@ -21,8 +21,8 @@ public final class PortForwardSession implements AutoCloseable {
         this.connection = connection;
     }
 
-    static PortForwardSession open(URI url, Duration timeout) throws IOException {
-        HttpUpgrade.Upgraded upgraded = SpdyExecSession.upgrade(url, "POST", List.of(PROTOCOL), timeout);
+    static PortForwardSession open(URI url, Duration timeout, Access access) throws IOException {
+        HttpUpgrade.Upgraded upgraded = SpdyExecSession.upgrade(url, "POST", List.of(PROTOCOL), timeout, access);
         SpdyConnection connection = new SpdyConnection(upgraded, url, timeout);
         String protocol = upgraded.header("X-Stream-Protocol-Version");
         if (!PROTOCOL.equals(protocol)) {

@@ -38,7 +38,7 @@ final class SpdyExecSession implements ExecSession {
     }
 
     static SpdyExecSession open(URI url, StreamOptions o) throws IOException {
-        HttpUpgrade.Upgraded upgraded = upgrade(url, o.transport().method(), o.offeredProtocols(), o.timeout());
+        HttpUpgrade.Upgraded upgraded = upgrade(url, o.transport().method(), o.offeredProtocols(), o.timeout(), o.access());
         String protocol = upgraded.header("X-Stream-Protocol-Version");
         SpdyConnection connection = new SpdyConnection(upgraded, url, o.timeout());
         try {
@@ -53,12 +53,12 @@ final class SpdyExecSession implements ExecSession {
     }
 
     /** The SPDY/3.1 upgrade request Kubernetes' clients send. */
-    static HttpUpgrade.Upgraded upgrade(URI url, String method, List<String> protocols, Duration timeout) throws IOException {
+    static HttpUpgrade.Upgraded upgrade(URI url, String method, List<String> protocols, Duration timeout, Access access) throws IOException {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         headers.put("Connection", List.of("Upgrade"));
         headers.put("Upgrade", List.of("SPDY/3.1"));
         headers.put("X-Stream-Protocol-Version", protocols);
-        HttpUpgrade.Upgraded upgraded = HttpUpgrade.open(url, method, headers, timeout);
+        HttpUpgrade.Upgraded upgraded = HttpUpgrade.open(url, method, headers, timeout, access);
         if (!"SPDY/3.1".equalsIgnoreCase(upgraded.header("Upgrade"))) {
             upgraded.socket().close();
             throw new ProtocolException("101 from " + url + " without Upgrade: SPDY/3.1 (got " + upgraded.header("Upgrade") + ")");

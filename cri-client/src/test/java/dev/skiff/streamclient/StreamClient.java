@@ -23,7 +23,12 @@ public final class StreamClient {
 
     /** Opens a {@code portforward.k8s.io} session over SPDY. */
     public static PortForwardSession portForward(URI url, Duration timeout) throws IOException {
-        return PortForwardSession.open(url, timeout);
+        return portForward(url, timeout, Access.plain());
+    }
+
+    /** Opens a {@code portforward.k8s.io} session over SPDY, with TLS and extra headers as {@code access} says. */
+    public static PortForwardSession portForward(URI url, Duration timeout, Access access) throws IOException {
+        return PortForwardSession.open(url, timeout, access);
     }
 
     private static ExecSession open(URI url, StreamOptions options) throws IOException {

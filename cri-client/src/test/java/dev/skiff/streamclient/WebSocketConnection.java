@@ -46,7 +46,7 @@ final class WebSocketConnection implements AutoCloseable {
         this.protocol = protocol;
     }
 
-    static WebSocketConnection open(URI url, List<String> protocols, Duration timeout, Listener listener) throws IOException {
+    static WebSocketConnection open(URI url, List<String> protocols, Duration timeout, Access access, Listener listener) throws IOException {
         byte[] nonce = new byte[16];
         new SecureRandom().nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
@@ -56,7 +56,7 @@ final class WebSocketConnection implements AutoCloseable {
         headers.put("Sec-WebSocket-Version", List.of("13"));
         headers.put("Sec-WebSocket-Key", List.of(key));
         headers.put("Sec-WebSocket-Protocol", List.of(String.join(", ", protocols)));
-        HttpUpgrade.Upgraded upgraded = HttpUpgrade.open(url, "GET", headers, timeout);
+        HttpUpgrade.Upgraded upgraded = HttpUpgrade.open(url, "GET", headers, timeout, access);
         try {
             if (!"websocket".equalsIgnoreCase(upgraded.header("Upgrade"))
                     || upgraded.header("Connection") == null

@@ -48,7 +48,7 @@ final class WebSocketExecSession implements ExecSession {
         inbound[STDOUT] = new ChunkPipe("stdout of " + url.getPath(), o.timeout());
         inbound[STDERR] = new ChunkPipe("stderr of " + url.getPath(), o.timeout());
         inbound[ERROR] = new ChunkPipe("error channel of " + url.getPath(), o.timeout());
-        this.connection = WebSocketConnection.open(url, o.offeredProtocols(), o.timeout(), new WebSocketConnection.Listener() {
+        this.connection = WebSocketConnection.open(url, o.offeredProtocols(), o.timeout(), o.access(), new WebSocketConnection.Listener() {
             @Override
             public void onMessage(boolean binary, byte[] data) {
                 receive(binary, data);

@@ -19,6 +19,9 @@
  * (upstream's server resets all streams when it ends a session). Where upstream would silently
  * lose data (DATA before SYN_REPLY), this client fails loudly instead.
  *
+ * <p>URLs are {@code http://} (a CRI streaming server) or {@code https://} with an {@link dev.skiff.streamclient.Access}
+ * giving TLS and extra headers (the kubelet's secure port, with {@code Authorization}).
+ *
  * <p>Entry points: {@link dev.skiff.streamclient.StreamClient#exec},
  * {@link dev.skiff.streamclient.StreamClient#attach} and
  * {@link dev.skiff.streamclient.StreamClient#portForward}.

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.LongSupplier;
 
 /** The whole Docker-backed CRI runtime: one Docker client, both services, the log copiers. */
 public final class DockerCriRuntime implements CriRuntime {
@@ -27,7 +28,7 @@ public final class DockerCriRuntime implements CriRuntime {
     private final StreamingServer streaming;
     private final DockerEventWatcher events;
 
-    private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName) {
+    private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName, LongSupplier streamingClock) {
         this.docker = docker;
         this.logs = new ContainerLogs(docker);
         this.images = new DockerImageService(docker);
@@ -45,7 +46,7 @@ public final class DockerCriRuntime implements CriRuntime {
         this.streamingRuntime = new DockerStreamingRuntime(docker, DockerHijack.address(config.dockerEndpoint()),
                 portDialer::dial);
         try {
-            this.streaming = StreamingServer.start(config.streamingAddress(), streamingRuntime);
+            this.streaming = StreamingServer.start(config.streamingAddress(), streamingRuntime, streamingClock);
         } catch (RuntimeException e) {
             streamingRuntime.close();
             portDialer.close();
@@ -66,6 +67,11 @@ public final class DockerCriRuntime implements CriRuntime {
 
     /** As {@link #connect(DockerShimConfig)}, importing our pause image under {@code ownPauseName} (null: the default). */
     static DockerCriRuntime connect(DockerShimConfig config, String ownPauseName) {
+        return connect(config, ownPauseName, System::nanoTime);
+    }
+
+    /** As {@link #connect(DockerShimConfig, String)}, with the clock the streaming tokens expire on (tests move it). */
+    static DockerCriRuntime connect(DockerShimConfig config, String ownPauseName, LongSupplier streamingClock) {
         DockerClient docker = DockerEndpoint.connect(config.dockerEndpoint());
         try {
             docker.pingCmd().exec();
@@ -75,7 +81,7 @@ public final class DockerCriRuntime implements CriRuntime {
         }
         DockerCriRuntime runtime;
         try {
-            runtime = new DockerCriRuntime(docker, config, ownPauseName);
+            runtime = new DockerCriRuntime(docker, config, ownPauseName, streamingClock);
         } catch (RuntimeException e) {
             closeQuietly(docker);
             throw e;

@@ -5,6 +5,7 @@ import dev.skiff.cri.streaming.CommandResult;
 import dev.skiff.cri.streaming.CommandSession;
 import dev.skiff.cri.streaming.TerminalSize;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -112,7 +113,7 @@ abstract class DockerStreamSession implements CommandSession {
                 pendingStdin.clear();
                 ctx.flush();
                 if (stdinClosed) {
-                    ((DuplexChannel) ctx.channel()).shutdownOutput();
+                    shutdownOutputAfterWrites(ctx.channel());
                 }
                 if (pendingSize != null) {
                     TerminalSize size = pendingSize;
@@ -198,8 +199,21 @@ abstract class DockerStreamSession implements CommandSession {
         }
         stdinClosed = true;
         if (upgraded && channel.isActive()) {
-            ((DuplexChannel) channel).shutdownOutput();
+            shutdownOutputAfterWrites(channel);
         }
+    }
+
+    /**
+     * Half-closes Docker's stdin once every byte written before has reached the socket: a shutdown right away would
+     * fail the writes still queued (Netty drops its outbound buffer on shutdownOutput), so the process would see its
+     * stdin end early.
+     */
+    private static void shutdownOutputAfterWrites(Channel channel) {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (channel.isActive()) {
+                ((DuplexChannel) channel).shutdownOutput();
+            }
+        });
     }
 
     @Override

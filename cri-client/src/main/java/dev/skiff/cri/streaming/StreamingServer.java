@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The CRI streaming server (upstream's k8s.io/kubelet/pkg/cri/streaming): Exec, Attach and
@@ -50,13 +51,15 @@ public final class StreamingServer implements AutoCloseable {
     private static final int IO_THREADS = 2;
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
 
-    private final RequestCache cache = new RequestCache();
+    private final RequestCache cache;
     private final EventLoopGroup group;
     private final ThreadPoolExecutor dials;
     private final Channel server;
     private final InetSocketAddress address;
 
-    private StreamingServer(EventLoopGroup group, ThreadPoolExecutor dials, StreamingRuntime runtime, InetSocketAddress bind) throws InterruptedException {
+    private StreamingServer(EventLoopGroup group, ThreadPoolExecutor dials, StreamingRuntime runtime, InetSocketAddress bind,
+                            LongSupplier nanoTime) throws InterruptedException {
+        this.cache = new RequestCache(nanoTime);
         this.group = group;
         this.dials = dials;
         ServerBootstrap b = new ServerBootstrap()
@@ -82,6 +85,14 @@ public final class StreamingServer implements AutoCloseable {
      * {@value #DEFAULT_ADDRESS}). IllegalArgumentException for a malformed address or one that cannot be bound.
      */
     public static StreamingServer start(String address, StreamingRuntime runtime) {
+        return start(address, runtime, System::nanoTime);
+    }
+
+    /**
+     * As {@link #start(String, StreamingRuntime)}, with the clock the tokens' one-minute expiry is measured on
+     * ({@link System#nanoTime()} semantics), so a test can expire a token without waiting a minute.
+     */
+    public static StreamingServer start(String address, StreamingRuntime runtime, LongSupplier nanoTime) {
         InetSocketAddress bind = parseAddress(address == null || address.isBlank() ? DEFAULT_ADDRESS : address);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(IO_THREADS,
                 new DefaultThreadFactory("cri-streaming-io", true), NioIoHandler.newFactory());
@@ -89,7 +100,7 @@ public final class StreamingServer implements AutoCloseable {
                 new DefaultThreadFactory("cri-streaming-dial", true));
         dials.allowCoreThreadTimeOut(true);
         try {
-            StreamingServer s = new StreamingServer(group, dials, runtime, bind);
+            StreamingServer s = new StreamingServer(group, dials, runtime, bind, nanoTime);
             log.info("CRI streaming server listening on {}", s.baseUrl());
             return s;
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skiff.cri.streaming.NettySpdyProbe;
 import dev.skiff.cri.streaming.NettyWebSocketProbe;
+import dev.skiff.cri.testing.StreamingLeaks;
 import dev.skiff.cri.v1.*;
 import io.grpc.Status;
 import io.netty.handler.codec.http.HttpResponse;
@@ -166,10 +167,10 @@ class DockerStreamingIT {
             c.open(Map.of("streamtype", "stdin"));
             c.open(Map.of("streamtype", "stdout"));
             c.open(Map.of("streamtype", "stderr"));
-            PodFixture.await("the exec'd sleep runs", () -> processes(id).stream().anyMatch(p -> p.contains("sleep 4321")), WAIT);
+            PodFixture.await("the exec'd sleep runs", () -> pods.processes(id).stream().anyMatch(p -> p.contains("sleep 4321")), WAIT);
         }
-        PodFixture.await("the exec'd sleep is gone", () -> processes(id).stream().noneMatch(p -> p.contains("sleep 4321")), WAIT);
-        assertTrue(processes(id).stream().anyMatch(p -> p.contains("sleep 3600")), "the container itself still runs");
+        PodFixture.await("the exec'd sleep is gone", () -> pods.processes(id).stream().noneMatch(p -> p.contains("sleep 4321")), WAIT);
+        assertTrue(pods.processes(id).stream().anyMatch(p -> p.contains("sleep 3600")), "the container itself still runs");
     }
 
     @Test
@@ -286,61 +287,30 @@ class DockerStreamingIT {
                 c.send(d, "GET /big HTTP/1.0\r\n\r\n", true);
             }
             for (int d : data) {
-                byte[] body = body(c.awaitBytes(d, Duration.ofMinutes(3)));
+                byte[] body = PodFixture.httpBody(c.awaitBytes(d, Duration.ofMinutes(3)));
                 assertEquals(10 * 1024 * 1024, body.length);
                 assertEquals(want, md5(body));
             }
         }
     }
 
-    /**
-     * The shim adopts the log copying of every running pod container on this shared host (other
-     * tests' too), and each copier holds a Docker connection, its log file and its lock: files are
-     * counted net of those, with room for that noise well below the 100 a leak per session makes.
-     */
+    /** Open files net of the log copiers, with room for their noise well below the 100 a leak per session makes. */
     @Test
     void hundredSessionsLeaveNoThreadsOrFilesBehind() throws Exception {
         String id = container("sleep 3600");
         for (int i = 0; i < 5; i++) {
             execTrue(id); // warm up the pools
         }
-        long threads = streamingThreads();
-        long fds = netOpenFiles();
+        long threads = StreamingLeaks.streamingThreads();
+        long fds = StreamingLeaks.netOpenFiles();
         for (int i = 0; i < 100; i++) {
             execTrue(id);
         }
-        PodFixture.await("streaming threads stay at " + threads, () -> streamingThreads() <= Math.max(threads, 6), WAIT);
+        PodFixture.await("streaming threads stay at " + threads, () -> StreamingLeaks.streamingThreads() <= Math.max(threads, 6), WAIT);
         int port = pods.cri().streamingAddress().getPort();
         // TIME-WAIT holds no descriptor and ends on its own
-        PodFixture.await("no connection to the streaming port is left", () -> connectionsTo(port).isEmpty(), WAIT);
-        PodFixture.await("open files back near " + fds + " (net of log copiers)", () -> netOpenFiles() <= fds + 30, WAIT);
-    }
-
-    private static long netOpenFiles() {
-        return openFiles() - 3 * logCopiers();
-    }
-
-    private static long streamingThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("cri-streaming-")).count();
-    }
-
-    private static long logCopiers() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("log-copier-")).count();
-    }
-
-    private static List<String> connectionsTo(int port) {
-        try {
-            Process ss = new ProcessBuilder("ss", "-tan", "sport = :" + port + " or dport = :" + port).redirectErrorStream(true).start();
-            List<String> lines = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-                    .filter(l -> !l.startsWith("State") && !l.startsWith("LISTEN") && !l.startsWith("TIME-WAIT") && !l.isBlank()).toList();
-            ss.waitFor();
-            return lines;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        PodFixture.await("no connection to the streaming port is left", () -> StreamingLeaks.connectionsTo(port).isEmpty(), WAIT);
+        PodFixture.await("open files back near " + fds + " (net of log copiers)", () -> StreamingLeaks.netOpenFiles() <= fds + 30, WAIT);
     }
 
     @Test
@@ -373,14 +343,6 @@ class DockerStreamingIT {
         }
     }
 
-    private static long openFiles() {
-        try (var s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     private static byte[] get(NettySpdyProbe c, String requestId, String path) throws Exception {
         c.open(Map.of("streamtype", "error", "port", "8080", "requestid", requestId));
         int data = c.open(Map.of("streamtype", "data", "port", "8080", "requestid", requestId));
@@ -388,22 +350,8 @@ class DockerStreamingIT {
         return c.awaitBytes(data, WAIT);
     }
 
-    /** The body of an HTTP/1.0 response. */
-    private static byte[] body(byte[] response) {
-        for (int i = 0; i + 3 < response.length; i++) {
-            if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
-                return Arrays.copyOfRange(response, i + 4, response.length);
-            }
-        }
-        throw new AssertionError("no HTTP head in " + response.length + " bytes");
-    }
 
     private static String md5(byte[] b) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(b));
-    }
-
-    private List<String> processes(String id) {
-        String[][] ps = pods.docker.topContainerCmd(id).exec().getProcesses();
-        return Arrays.stream(ps).map(row -> String.join(" ", row)).toList();
     }
 }

@@ -188,6 +188,21 @@ final class PodFixture implements AutoCloseable {
         return Path.of(sandbox.getLogDirectory()).resolve(container.getLogPath());
     }
 
+    /** The container's processes as {@code docker top} lists them, one line each. */
+    List<String> processes(String containerId) {
+        return java.util.Arrays.stream(docker.topContainerCmd(containerId).exec().getProcesses()).map(row -> String.join(" ", row)).toList();
+    }
+
+    /** The body of an HTTP/1.0 response (what httpd sends back through a port-forward). */
+    static byte[] httpBody(byte[] response) {
+        for (int i = 0; i + 3 < response.length; i++) {
+            if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
+                return java.util.Arrays.copyOfRange(response, i + 4, response.length);
+            }
+        }
+        throw new AssertionError("no end of the HTTP head in " + response.length + " bytes");
+    }
+
     /** Docker containers of any kind carrying this fixture's pod namespace. */
     List<Container> dockerContainers() {
         return docker.listContainersCmd().withShowAll(true)

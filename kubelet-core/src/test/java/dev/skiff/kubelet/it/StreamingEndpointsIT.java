@@ -17,8 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,8 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 401, 403, unknown pod or container, missing streams, a request that is no upgrade. Pods use the host network: this
  * containerd has no CNI plugin configured.
  */
-class StreamingEndpointsIT extends KubeletItSupport {
+class StreamingEndpointsIT extends StreamingItSupport {
     private static final String VIEWER_TOKEN = "viewer-" + UUID.randomUUID();
     @TempDir
     static Path dir;
@@ -84,9 +80,9 @@ class StreamingEndpointsIT extends KubeletItSupport {
                 "--token-auth-file", tokens.toString()};
     }
 
-    private Pod runningPod(String name, String script) throws Exception {
-        kubelet.writeManifest(name + ".yaml", podYaml(name, "  hostNetwork: true\n", container("app", script)));
-        return awaitRunning(name);
+    @Override
+    String podSpecExtra() {
+        return "  hostNetwork: true\n";
     }
 
     // ---- skiff exec ----
@@ -108,24 +104,7 @@ class StreamingEndpointsIT extends KubeletItSupport {
 
     @Test
     void execWithATerminalGetsItsSizeAndRawInput() throws Exception {
-        Pod pod = runningPod("tty", "exec sleep 3600");
-        // script gives skiff a real pseudo-terminal of 33 rows and 77 columns; the remote terminal gets that size (a
-        // resize message that may land just after the command started, so it looks a few times), and what is typed
-        // (here: piped into script) reaches the remote shell through it
-        String remote = "for i in $(seq 50); do s=$(stty size); [ \"$s\" = \"33 77\" ] && break; sleep 0.2; done; "
-                + "echo size=$s; tty; read line; echo got-$line; exit 4";
-        String inner = "stty rows 33 cols 77; " + launcher() + " exec -it -n " + ns + " " + pod.getMetadata().getName()
-                + " " + String.join(" ", endpointArgs()) + " -- sh -c '" + remote + "'";
-        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", inner, "/dev/null");
-        Process p = pb.redirectErrorStream(true).start();
-        p.getOutputStream().write("hello\r".getBytes(StandardCharsets.US_ASCII));
-        p.getOutputStream().flush();
-        String out = readAll(p.getInputStream(), p);
-        assertEquals(4, p.exitValue(), out);
-        assertTrue(out.contains("size=33 77"), out);
-        assertTrue(out.contains("/dev/pts/"), out);
-        assertTrue(out.contains("got-hello"), out);
-        assertTrue(out.contains("command terminated with exit code 4"), out);
+        execWithATerminal(runningPod("tty", "exec sleep 3600"));
     }
 
     @Test
@@ -242,31 +221,30 @@ class StreamingEndpointsIT extends KubeletItSupport {
     void theSharedStreamClientExecsThroughTheKubeletOverSpdyAndWebSocket() throws Exception {
         Pod pod = runningPod("client", "exec sleep 3600");
         String base = "/exec/" + ns + "/" + pod.getMetadata().getName() + "/app?";
-        try (TokenFront front = new TokenFront(tls(), kubelet.securePort(), adminToken())) {
-            String at = "http://127.0.0.1:" + front.port();
-            // SPDY: stdin piped and its end passed on (a half-close), so cat ends
-            StreamOptions spdy = StreamOptions.defaults().withStdin(true);
-            try (ExecSession s = StreamClient.exec(URI.create(at + base + "command=cat&input=1&output=1&error=1"), spdy)) {
-                s.stdin().write("hello through the kubelet\n".getBytes(StandardCharsets.UTF_8));
-                s.closeStdin();
-                ExecResult r = s.collect(Duration.ofSeconds(60));
-                assertEquals("hello through the kubelet\n", r.stdout());
-                assertTrue(r.status().success(), r.status().raw());
-            }
-            try (ExecSession s = StreamClient.exec(URI.create(at + base
-                    + "command=sh&command=-c&command=echo%20oops%20%3E%262%3B%20exit%203&output=1&error=1"), StreamOptions.defaults())) {
-                ExecResult r = s.collect(Duration.ofSeconds(60));
-                assertEquals("oops\n", r.stderr());
-                assertEquals(Integer.valueOf(3), r.status().exitCode(), r.status().raw());
-            }
-            // WebSocket: containerd 1.6 chooses v4 of the v5 and v4 offered
-            StreamOptions ws = StreamOptions.defaults().withTransport(Transport.WEBSOCKET);
-            try (ExecSession s = StreamClient.exec(URI.create(at + base + "command=echo&command=ws&output=1&error=1"), ws)) {
-                assertEquals("v4.channel.k8s.io", s.protocol());
-                ExecResult r = s.collect(Duration.ofSeconds(60));
-                assertEquals("ws\n", r.stdout());
-                assertTrue(r.status().success(), r.status().raw());
-            }
+        String at = secureUrl("");
+        // SPDY: stdin piped and its end passed on (a half-close), so cat ends
+        StreamOptions spdy = StreamOptions.defaults().withStdin(true).withAccess(adminAccess());
+        try (ExecSession s = StreamClient.exec(URI.create(at + base + "command=cat&input=1&output=1&error=1"), spdy)) {
+            s.stdin().write("hello through the kubelet\n".getBytes(StandardCharsets.UTF_8));
+            s.closeStdin();
+            ExecResult r = s.collect(Duration.ofSeconds(60));
+            assertEquals("hello through the kubelet\n", r.stdout());
+            assertTrue(r.status().success(), r.status().raw());
+        }
+        try (ExecSession s = StreamClient.exec(URI.create(at + base
+                + "command=sh&command=-c&command=echo%20oops%20%3E%262%3B%20exit%203&output=1&error=1"),
+                StreamOptions.defaults().withAccess(adminAccess()))) {
+            ExecResult r = s.collect(Duration.ofSeconds(60));
+            assertEquals("oops\n", r.stderr());
+            assertEquals(Integer.valueOf(3), r.status().exitCode(), r.status().raw());
+        }
+        // WebSocket: containerd 1.6 chooses v4 of the v5 and v4 offered
+        StreamOptions ws = StreamOptions.defaults().withTransport(Transport.WEBSOCKET).withAccess(adminAccess());
+        try (ExecSession s = StreamClient.exec(URI.create(at + base + "command=echo&command=ws&output=1&error=1"), ws)) {
+            assertEquals("v4.channel.k8s.io", s.protocol());
+            ExecResult r = s.collect(Duration.ofSeconds(60));
+            assertEquals("ws\n", r.stdout());
+            assertTrue(r.status().success(), r.status().raw());
         }
     }
 
@@ -295,22 +273,6 @@ class StreamingEndpointsIT extends KubeletItSupport {
                 Duration.ofSeconds(60), () -> count(Path.of("/proc/" + pid + "/fd")) <= fds + 5
                         && count(Path.of("/proc/" + pid + "/task")) <= threads + 4,
                 () -> count(Path.of("/proc/" + pid + "/fd")) + " fds, " + count(Path.of("/proc/" + pid + "/task")) + " threads");
-    }
-
-    private static long count(Path dir) {
-        try (var s = Files.list(dir)) {
-            return s.count();
-        } catch (java.io.IOException e) {
-            return -1;
-        }
-    }
-
-    private SSLContext tls() throws Exception {
-        List<X509Certificate> chain = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(kubelet.rootDir().resolve("pki/kubelet.crt"))) {
-            CertificateFactory.getInstance("X.509").generateCertificates(in).forEach(c -> chain.add((X509Certificate) c));
-        }
-        return TestPki.context(chain, null);
     }
 
     // ---- the endpoints themselves ----
@@ -376,14 +338,6 @@ class StreamingEndpointsIT extends KubeletItSupport {
         }
     }
 
-    private static String launcher() {
-        return SkiffKubelet.LAUNCHER.toString();
-    }
-
-    private List<String> endpointArgs() {
-        return List.of("--server", "https://127.0.0.1:" + kubelet.securePort(), "--cert-dir", kubelet.rootDir().resolve("pki").toString());
-    }
-
     /** {@code skiff ARGS --server … --cert-dir …} with {@code stdin} (or none); waits up to a minute. */
     private Cli skiffCli(String stdin, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(launcher()));
@@ -399,19 +353,6 @@ class StreamingEndpointsIT extends KubeletItSupport {
         p.getOutputStream().close();
         String out = readAll(p.getInputStream(), p);
         return new Cli(p.exitValue(), out, Files.readString(err));
-    }
-
-    private static String readAll(InputStream in, Process p) throws Exception {
-        byte[] bytes = in.readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("did not finish: " + new String(bytes, StandardCharsets.UTF_8));
-        }
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private String adminToken() throws Exception {
-        return Files.readString(kubelet.rootDir().resolve("pki/admin.token")).strip();
     }
 
     private HttpResponse<String> send(String token, String method, String path) throws Exception {
