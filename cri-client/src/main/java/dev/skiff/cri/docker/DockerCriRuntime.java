@@ -27,7 +27,7 @@ public final class DockerCriRuntime implements CriRuntime {
 
     private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName) {
         this.docker = docker;
-        this.logs = new ContainerLogs(docker);
+        this.logs = new ContainerLogs(config.dockerEndpoint());
         this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
                 logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         this.images = new DockerImageService(docker);
