@@ -5,6 +5,8 @@
 #   $PREFIX/lib/skiff/skiff.jar        the kubelet (built by `make build`)
 #   $PREFIX/lib/skiff/lib/*.jar        the jars its manifest's Class-Path names
 #   $PREFIX/bin/skiff                  the launcher
+#   $PREFIX/lib/skiff/skiff.jsa*       not installed: the class data archive the launcher has the first kubelet run
+#                                      write (AppCDS); removed at install (it belongs to the previous jar) and uninstall
 #   /etc/systemd/system/skiff.service  the unit
 #   /etc/skiff/config.yaml             commented default KubeletConfiguration  } conffiles: an edited one is
 #   /etc/skiff/skiff.env               SKIFF_ARGS, SKIFF_JAVA_OPTS             } kept, as dpkg keeps its conffiles
@@ -120,6 +122,17 @@ remove_conffile() {
     fi
 }
 
+# The launcher's class data archive and its key, and dumps not taken up yet: they belong to one jar.
+remove_class_archive() {
+    local f
+    for f in "$LIB_DIR"/skiff.jsa "$LIB_DIR"/skiff.jsa.*; do
+        if [ -e "$f" ]; then
+            rm -f "$f"
+            say "removed $f (the launcher's class data archive)"
+        fi
+    done
+}
+
 remove_file() {
     if [ -e "$1" ] || [ -L "$1" ]; then
         rm -f "$1"
@@ -182,6 +195,7 @@ do_install() {
     install_deps
     put "$JAR_SRC" "$JAR" 0644
     say "installed $JAR"
+    remove_class_archive
     put "$REPO/bin/skiff" "$BIN" 0755
     say "installed $BIN"
 
@@ -232,6 +246,7 @@ do_uninstall() {
     remove_conffile "$REPO/systemd/config.yaml" "$CONFIG"
     remove_conffile "$REPO/systemd/skiff.env" "$ENV_FILE"
     remove_file "$JAR"
+    remove_class_archive
     if [ -d "$DEPS" ]; then
         rm -rf "$DEPS"
         say "removed $DEPS"

@@ -117,7 +117,7 @@ public final class NodeLoadBench implements BenchMain.Bench {
             BenchSkiff.writeManifest(manifests, "extra-" + i + ".yaml", pod("extra-" + i, false));
         }
         run.awaitRunning(http, namespace, PODS + EXTRA, BATCH_TIMEOUT);
-        ContainerLogs logs = new ContainerLogs(docker);
+        ContainerLogs logs = new ContainerLogs(TestDocker.ENDPOINT);
         DockerRuntimeService cri = new DockerRuntimeService(docker, new PauseImage(docker, null), logs,
                 new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         List<Duration> samples = new ArrayList<>();

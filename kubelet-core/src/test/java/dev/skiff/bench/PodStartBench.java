@@ -143,7 +143,7 @@ public final class PodStartBench implements BenchMain.Bench {
         List<Duration> relists = new ArrayList<>();
         int[] seen = new int[2];
         // The CRI list calls PLEG makes every second, timed in-process against the same Docker (read-only).
-        ContainerLogs logs = new ContainerLogs(docker);
+        ContainerLogs logs = new ContainerLogs(TestDocker.ENDPOINT);
         DockerRuntimeService cri = new DockerRuntimeService(docker, new PauseImage(docker, null), logs,
                 new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")));
         try {

@@ -1,14 +1,11 @@
 package dev.skiff.cri.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.transport.DockerHttpClient;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skiff.cri.CriErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -19,27 +16,45 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * Copies each container's stdout/stderr from Docker's logs API into its CRI log file, one
- * named daemon thread per followed container. One copier per container on the host copies at a
- * time ({@link LogCopierLock}: another shim adopting the same container waits); it resumes after the
- * last record already in the file (so a restarted shim neither loses nor repeats lines), reconnects with bounded
- * backoff while the container runs, and ends once the container has exited and its stream
- * is drained. While Docker itself does not answer (dockerd restarting) a copier waits for it
- * without giving up, since the container may outlive the daemon (live-restore), and says so once.
+ * Copies each container's stdout/stderr from Docker's logs API into its CRI log file, with no thread per
+ * container: every followed stream is a connection on one shared event loop ({@link DockerLogStreams},
+ * {@code log-copier-io}) that writes the records as they arrive, and one named thread ({@code log-copier})
+ * takes each copier through its steps between streams (ownership, resume point, reconnecting, ending). One copier
+ * per container on the host copies at a time ({@link LogCopierLock}: another shim adopting the same container
+ * waits); it resumes after the last record already in the file (so a restarted shim neither loses nor repeats
+ * lines), reconnects with bounded backoff while the container runs, and ends once the container has exited and
+ * its stream is drained. While Docker itself does not answer (dockerd restarting or hung: a state check waits
+ * {@link Retry#answerWait} at most, on the event loop, never on the steps thread) a copier waits for it without
+ * giving up, since the container may outlive the daemon (live-restore), and says so once.
  */
 public final class ContainerLogs implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ContainerLogs.class);
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+    /** A stream that lasted this long was a good one, whatever ended it. */
+    private static final Duration LONG_LIVED = Duration.ofSeconds(10);
+    /** An inspect answer is a few kB; more than this is not one. */
+    private static final int MAX_INSPECT_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * How copiers retry: backoff from {@code min} doubling to {@code max}; after {@code maxFailures} consecutive
      * failed connections to an answering Docker a copier gives up (a Docker that does not answer is waited for).
+     * A state check (inspect) that Docker leaves unanswered for {@code answerWait} counts as Docker not answering.
      */
-    record Retry(Duration min, Duration max, int maxFailures) {
+    record Retry(Duration min, Duration max, int maxFailures, Duration answerWait) {
         /** About two minutes of retrying an answering Docker. */
         static final Retry DEFAULT = new Retry(Duration.ofMillis(100), Duration.ofSeconds(5), 30);
+
+        Retry(Duration min, Duration max, int maxFailures) {
+            this(min, max, maxFailures, Duration.ofSeconds(30));
+        }
 
         Duration backoff(int failures) {
             if (failures <= 0) {
@@ -50,31 +65,35 @@ public final class ContainerLogs implements AutoCloseable {
         }
     }
 
-    private final DockerClient docker;
-    /** The logs API is read directly: docker-java's frame callback cuts messages into 1 KiB pieces and loses their boundaries. */
-    private final DockerHttpClient http;
+    /** The logs and inspect APIs are read directly: docker-java's frame callback cuts messages into 1 KiB pieces and loses their boundaries. */
+    private final DockerLogStreams streams;
+    /** Every copier's steps between streams, one at a time; none of them blocks for long. */
+    private final ScheduledThreadPoolExecutor steps;
     private final Retry retry;
     private final Path lockDir;
     private final Map<String, Copier> copiers = new HashMap<>();
     private boolean closed;
 
-    public ContainerLogs(DockerClient docker) {
-        this(docker, Retry.DEFAULT, LogCopierLock.DEFAULT_DIR);
+    /** @param endpoint the Docker Engine's address ({@link DockerEndpoint#host}) */
+    public ContainerLogs(String endpoint) {
+        this(endpoint, Retry.DEFAULT, LogCopierLock.DEFAULT_DIR);
     }
 
-    ContainerLogs(DockerClient docker, Retry retry) {
-        this(docker, retry, LogCopierLock.DEFAULT_DIR);
+    ContainerLogs(String endpoint, Retry retry) {
+        this(endpoint, retry, LogCopierLock.DEFAULT_DIR);
     }
 
     /** @param lockDir where copiers of every shim on the host take ownership of a container's log */
-    ContainerLogs(DockerClient docker, Retry retry, Path lockDir) {
-        this.docker = docker;
+    ContainerLogs(String endpoint, Retry retry, Path lockDir) {
         this.retry = retry;
         this.lockDir = lockDir;
-        if (!(docker instanceof DockerClientImpl impl)) {
-            throw new IllegalArgumentException("ContainerLogs needs a DockerClientImpl, got " + docker.getClass().getName());
-        }
-        this.http = impl.getHttpClient();
+        this.streams = new DockerLogStreams(DockerEndpoint.host(endpoint));
+        this.steps = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "log-copier");
+            t.setDaemon(true);
+            return t;
+        });
+        steps.setRemoveOnCancelPolicy(true);
     }
 
     /**
@@ -134,43 +153,79 @@ public final class ContainerLogs implements AutoCloseable {
         }
     }
 
-    /** Whether a copier thread is currently running for the container (tests, diagnostics). */
+    /** Whether a copier is currently at work for the container: copying or waiting to (tests, diagnostics). */
     synchronized boolean isCopying(String containerId) {
         Copier copier = copiers.get(containerId);
         return copier != null && copier.isAlive();
+    }
+
+    /**
+     * Waits, at most {@code max} and only the first time it is asked for a container, until the container's copier has
+     * made its final read: as Docker waits for its log copier before it reports a container's exit, so that whoever
+     * reads the log after seeing the exit (the kubelet's FallbackToLogsOnError termination message) finds the
+     * container's last lines there. Returns at once for a container nothing copies.
+     *
+     * @return false when the copier was still at work after {@code max}
+     */
+    public boolean awaitFinalRead(String containerId, Duration max) {
+        Copier copier;
+        synchronized (this) {
+            copier = copiers.get(containerId);
+        }
+        return copier == null || copier.awaitFinalRead(max);
     }
 
     @Override
     public void close() {
         List<Copier> all;
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
             all = new ArrayList<>(copiers.values());
             copiers.clear();
         }
         all.forEach(Copier::stop);
+        steps.shutdownNow();
+        streams.close();
     }
 
     static String shortId(String id) {
         return id.length() > 12 ? id.substring(0, 12) : id;
     }
 
-    /** One container's copier: its writer, its resume point, its thread. */
+    /**
+     * One container's copier: its writer, its resume point, its current stream. Its steps run on {@link #steps},
+     * each scheduling at most the next one, so a copier has one step or one stream pending at any time.
+     */
     private final class Copier {
         private final String containerId;
+        private final String id;
         private final boolean tty;
         final CriLogWriter writer;
-        private volatile LogResumePoint resume;
         private volatile boolean stopped;
-        private volatile DockerHttpClient.Response response;
+        private volatile DockerLogStreams.Stream stream;
         /** Docker did not answer at the last look: failures are expected and not logged one by one. */
         private volatile boolean dockerDown;
+        private boolean running;
+        /** Someone has waited for this copier's final read: later status calls do not wait again. */
+        private boolean finalReadAwaited;
+        private CountDownLatch done = new CountDownLatch(0);
+        // Step state: touched only on the steps thread.
+        private LogResumePoint resume;
+        private Optional<LogCopierLock> lock = Optional.empty();
         /** The lock directory cannot be used (e.g. not root): copy without ownership rather than not at all. */
-        private volatile boolean lockUnavailable;
-        private Thread thread;
+        private boolean lockUnavailable;
+        private boolean saidWaiting;
+        private boolean ended;
+        private int failures;
+        private long streamBegan;
+        private boolean following;
 
         Copier(String containerId, Path logPath, boolean tty) {
             this.containerId = containerId;
+            this.id = shortId(containerId);
             this.tty = tty;
             this.writer = new CriLogWriter(logPath);
         }
@@ -180,143 +235,132 @@ public final class ContainerLogs implements AutoCloseable {
         }
 
         synchronized boolean isAlive() {
-            return thread != null && thread.isAlive();
+            return running;
         }
 
         synchronized void startIfIdle() {
-            if (stopped || (thread != null && thread.isAlive())) {
+            if (stopped || running) {
                 return;
             }
-            thread = new Thread(this::run, "log-copier-" + shortId(containerId));
-            thread.setDaemon(true);
-            thread.start();
+            running = true;
+            done = new CountDownLatch(1);
+            ended = false;
+            failures = 0;
+            saidWaiting = false;
+            lock = Optional.empty();
+            step(this::acquire, Duration.ZERO);
+        }
+
+        boolean awaitFinalRead(Duration max) {
+            CountDownLatch latch;
+            synchronized (this) {
+                if (finalReadAwaited || !running) {
+                    return true;
+                }
+                finalReadAwaited = true;
+                latch = done;
+            }
+            try {
+                if (latch.await(max.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.info("container {}: its exit is reported before its log copier's final read (still at work after {} ms)",
+                    id, max.toMillis());
+            return false;
         }
 
         void stop() {
             stopped = true;
-            DockerHttpClient.Response r = response;
-            if (r != null) {
-                try {
-                    r.close(); // unblocks the copier's read
-                } catch (RuntimeException ignored) {
-                    // already closed
-                }
+            DockerLogStreams.Stream s = stream;
+            if (s != null) {
+                s.close(); // its end comes back as a step, which ends the copier
             }
-            Thread t;
+            CountDownLatch latch;
             synchronized (this) {
-                t = thread;
+                latch = done;
             }
-            if (t != null) {
-                t.interrupt();
-                try {
-                    t.join(STOP_WAIT.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            step(this::end, Duration.ZERO); // ends a copier waiting between streams at once
+            try {
+                if (!latch.await(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("container {}: log copier did not stop within {} s", id, STOP_WAIT.toSeconds());
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             writer.close();
         }
 
-        private void run() {
-            String id = shortId(containerId);
-            Optional<LogCopierLock> lock = Optional.empty();
-            try {
-                lock = awaitOwnership();
-                if (lock.isEmpty() && !lockUnavailable) {
-                    return; // stopped, or the container ended while another copier owned its log
+        /** Runs {@code action} on the steps thread after {@code delay}; an unexpected failure ends the copier. */
+        private void step(Runnable action, Duration delay) {
+            Runnable guarded = () -> {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    log.error("container {}: log copying failed: {}", id, e.toString());
+                    end();
                 }
+            };
+            try {
+                steps.schedule(guarded, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                end(); // closing: nothing runs any more
+            }
+        }
+
+        /** Takes ownership of the container's log, or waits for it (another shim copies it), then starts copying. */
+        private void acquire() {
+            if (stopped) {
+                end();
+                return;
+            }
+            try {
+                lock = LogCopierLock.tryAcquire(lockDir, containerId);
+            } catch (IOException e) {
+                log.warn("container {}: cannot take the log copier lock in {} ({}); copying without it", id, lockDir, e.toString());
+                lockUnavailable = true;
+            }
+            if (lock.isEmpty() && !lockUnavailable) {
+                if (!saidWaiting) {
+                    saidWaiting = true;
+                    log.info("container {}: another copier (another shim on this Docker Engine) copies its log to {}, waiting",
+                            id, path());
+                }
+                inspect(seen -> {
+                    if (stopped || seen == Seen.GONE || seen == Seen.EXITED) {
+                        end(); // its owner drains it
+                    } else {
+                        step(this::acquire, retry.backoff(0));
+                    }
+                });
+                return;
+            }
+            if (saidWaiting) {
+                log.info("container {}: the other log copier is gone, this one takes over", id);
+            }
+            try {
                 // The file is the truth: another copier may have written to it since this one last did.
                 resume = writer.recover();
-                log.info("container {}: copying logs to {}{}", id, path(),
-                        resume.isNone() ? "" : " after " + CriLogLine.formatTime(resume.last()) + " (x" + resume.countAtLast() + ")");
-                int failures = 0;
-                while (!stopped) {
-                    long began = System.nanoTime();
-                    boolean clean = copyOnce(true);
-                    boolean longLived = System.nanoTime() - began > Duration.ofSeconds(10).toNanos();
-                    if (stopped) {
-                        break;
-                    }
-                    Seen seen = inspect();
-                    if (seen == Seen.DOCKER_DOWN) {
-                        // dockerd restarting: its containers may survive it (live-restore), so wait, quietly
-                        if (!dockerDown) {
-                            dockerDown = true;
-                            log.warn("container {}: Docker does not answer, log copying waits for it", id);
-                        }
-                        Thread.sleep(retry.max().toMillis());
-                        continue;
-                    }
-                    if (dockerDown) {
-                        dockerDown = false;
-                        failures = 0;
-                        log.info("container {}: Docker answers again, log copying goes on", id);
-                    }
-                    if (seen == Seen.GONE) {
-                        log.info("container {}: gone, log copying ends", id);
-                        break;
-                    }
-                    if (clean && seen == Seen.EXITED) {
-                        // A followed stream can end a moment before Docker stores the last messages
-                        // of an exited container: read once more without following; the skipper drops repeats.
-                        copyOnce(false);
-                        log.info("container {}: exited, log copying ends", id);
-                        break;
-                    }
-                    failures = clean || longLived ? (clean ? 0 : 1) : failures + 1;
-                    if (failures > retry.maxFailures()) {
-                        log.error("container {}: giving up copying logs after {} failed connections", id, failures);
-                        break;
-                    }
-                    Thread.sleep(retry.backoff(failures).toMillis());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 log.error("container {}: log copying failed: {}", id, e.toString());
-            } finally {
-                writer.suspend();
-                lock.ifPresent(LogCopierLock::release);
+                end();
+                return;
             }
+            log.info("container {}: copying logs to {}{}", id, path(),
+                    resume.isNone() ? "" : " after " + CriLogLine.formatTime(resume.last()) + " (x" + resume.countAtLast() + ")");
+            connect(true);
         }
 
-        /**
-         * Waits until this copier owns the container's log; empty when it was stopped, when the container ended
-         * meanwhile (its owner drains it), or when no lock can be taken at all (then it copies without one).
-         */
-        private Optional<LogCopierLock> awaitOwnership() throws InterruptedException {
-            boolean said = false;
-            while (!stopped) {
-                try {
-                    Optional<LogCopierLock> lock = LogCopierLock.tryAcquire(lockDir, containerId);
-                    if (lock.isPresent()) {
-                        if (said) {
-                            log.info("container {}: the other log copier is gone, this one takes over", shortId(containerId));
-                        }
-                        return lock;
-                    }
-                } catch (IOException e) {
-                    log.warn("container {}: cannot take the log copier lock in {} ({}); copying without it",
-                            shortId(containerId), lockDir, e.toString());
-                    lockUnavailable = true;
-                    return Optional.empty();
-                }
-                if (!said) {
-                    said = true;
-                    log.info("container {}: another copier (another shim on this Docker Engine) copies its log to {}, waiting",
-                            shortId(containerId), path());
-                }
-                Seen seen = inspect();
-                if (seen == Seen.GONE || seen == Seen.EXITED) {
-                    return Optional.empty();
-                }
-                Thread.sleep(retry.backoff(0).toMillis());
+        /** Opens one logs API stream; its end comes back as {@link #afterStream}. */
+        private void connect(boolean follow) {
+            if (stopped) {
+                end();
+                return;
             }
-            return Optional.empty();
-        }
-
-        /** One logs API connection; true when the stream ended by itself, false on an error. */
-        private boolean copyOnce(boolean follow) {
+            following = follow;
+            streamBegan = System.nanoTime();
             LogResumePoint.Skipper skipper = resume.skipper();
             DockerLogFrameReader reader = new DockerLogFrameReader(line -> {
                 if (stopped || !skipper.isNew(line.time())) {
@@ -329,69 +373,179 @@ public final class ContainerLogs implements AutoCloseable {
                 }
                 resume = resume.next(line.time());
             });
-            String query = "stdout=1&stderr=1&timestamps=1&follow=" + (follow ? 1 : 0) + (resume.isNone() ? "" : "&since=" + resume.sinceSeconds());
-            DockerHttpClient.Request request = DockerHttpClient.Request.builder()
-                    .method(DockerHttpClient.Request.Method.GET)
-                    .path("/containers/" + URLEncoder.encode(containerId, StandardCharsets.UTF_8) + "/logs?" + query)
-                    .build();
+            String query = "stdout=1&stderr=1&timestamps=1&follow=" + (follow ? 1 : 0)
+                    + (resume.isNone() ? "" : "&since=" + resume.sinceSeconds());
+            stream = streams.open("/containers/" + URLEncoder.encode(containerId, StandardCharsets.UTF_8) + "/logs?" + query,
+                    new DockerLogStreams.Sink() {
+                        @Override
+                        public void body(byte[] bytes, int offset, int length) throws IOException {
+                            reader.feed(bytes, offset, length, tty);
+                        }
+
+                        @Override
+                        public void end(int status, boolean clean, String error) {
+                            boolean ok = streamEnded(reader, status, clean, error);
+                            step(() -> afterStream(ok), Duration.ZERO);
+                        }
+                    }, follow ? null : retry.answerWait()); // the final read of an exited container ends on a hung Docker too
+            if (stopped) {
+                stream.close();
+            }
+        }
+
+        /** On the event loop, as a stream ends: true when it ended by itself, false on an error (said unless expected). */
+        private boolean streamEnded(DockerLogFrameReader reader, int status, boolean clean, String error) {
+            if (status == 404 || status == 409) {
+                // gone, or (409) dead and being removed: its logs go with it; inspect says so next
+                log.debug("container {}: logs API answered {}: the container is gone or being removed", id, status);
+                return true;
+            }
             if (stopped) {
                 return true;
             }
-            try (DockerHttpClient.Response response = http.execute(request)) {
-                this.response = response;
-                if (stopped) {
-                    return true;
-                }
-                int status = response.getStatusCode();
-                if (status == 404 || status == 409) {
-                    // gone, or (409) dead and being removed: its logs go with it; running() says so next
-                    log.debug("container {}: logs API answered {}: the container is gone or being removed",
-                            shortId(containerId), status);
-                    return true;
-                }
-                if (status != 200) {
-                    String body = new String(response.getBody().readNBytes(4096), StandardCharsets.UTF_8).trim();
-                    log.warn("container {}: logs API answered {}: {}", shortId(containerId), status, body);
-                    return false;
-                }
-                reader.copy(response.getBody(), tty);
-                reader.finish();
-                return true;
-            } catch (IOException | RuntimeException e) {
-                if (!stopped && !dockerDown) {
-                    log.warn("container {}: log stream broke: {}", shortId(containerId), e.toString());
+            if (status != 0 && status != 200) {
+                log.warn("container {}: logs API answered {}: {}", id, status, error);
+                return false;
+            }
+            if (clean && reader.insideFrame()) {
+                clean = false;
+                error = "log stream ended inside a frame";
+            }
+            if (!clean) {
+                if (!dockerDown) {
+                    log.warn("container {}: log stream broke: {}", id, error);
                 }
                 return false;
-            } finally {
-                this.response = null;
             }
+            reader.finish();
+            return true;
         }
 
-        /** What Docker says of the container now. */
-        private Seen inspect() {
-            try {
-                InspectContainerResponse c = docker.inspectContainerCmd(containerId).exec();
-                return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning()) ? Seen.RUNNING : Seen.EXITED;
-            } catch (NotFoundException e) {
-                return Seen.GONE;
-            } catch (RuntimeException e) {
-                if (dockerUnreachable(e)) {
-                    return Seen.DOCKER_DOWN;
+        private void afterStream(boolean clean) {
+            stream = null;
+            if (stopped) {
+                end();
+                return;
+            }
+            if (!following) {
+                log.info("container {}: exited, log copying ends", id);
+                end();
+                return;
+            }
+            boolean longLived = System.nanoTime() - streamBegan > LONG_LIVED.toNanos();
+            inspect(seen -> afterInspect(clean, longLived, seen));
+        }
+
+        private void afterInspect(boolean clean, boolean longLived, Seen seen) {
+            if (stopped) {
+                end();
+                return;
+            }
+            if (seen == Seen.DOCKER_DOWN) {
+                // dockerd restarting or hung: its containers may survive it (live-restore), so wait, quietly
+                if (!dockerDown) {
+                    dockerDown = true;
+                    log.warn("container {}: Docker does not answer, log copying waits for it", id);
                 }
-                log.warn("container {}: inspect failed while copying logs: {}", shortId(containerId), e.toString());
-                return Seen.RUNNING; // unknown: try again after the backoff
+                step(() -> connect(true), retry.max());
+                return;
             }
+            if (dockerDown) {
+                dockerDown = false;
+                failures = 0;
+                log.info("container {}: Docker answers again, log copying goes on", id);
+            }
+            if (seen == Seen.GONE) {
+                log.info("container {}: gone, log copying ends", id);
+                end();
+                return;
+            }
+            if (clean && seen == Seen.EXITED) {
+                // A followed stream can end a moment before Docker stores the last messages
+                // of an exited container: read once more without following; the skipper drops repeats.
+                connect(false);
+                return;
+            }
+            failures = clean || longLived ? (clean ? 0 : 1) : failures + 1;
+            if (failures > retry.maxFailures()) {
+                log.error("container {}: giving up copying logs after {} failed connections", id, failures);
+                end();
+                return;
+            }
+            step(() -> connect(true), retry.backoff(failures));
         }
-    }
 
-    /** Docker's socket refuses or lacks a listener (dockerd stopped or restarting). */
-    static boolean dockerUnreachable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketException) {
-                return true;
+        /** The copier's run is over: file handle and ownership let go. Idempotent. */
+        private void end() {
+            CountDownLatch latch;
+            synchronized (this) {
+                if (ended || !running) {
+                    return;
+                }
+                ended = true;
+                running = false;
+                latch = done;
+            }
+            DockerLogStreams.Stream s = stream;
+            if (s != null) {
+                s.close();
+            }
+            writer.suspend();
+            lock.ifPresent(LogCopierLock::release);
+            lock = Optional.empty();
+            latch.countDown();
+        }
+
+        /**
+         * Asks Docker what it says of the container now, on the event loop, and goes on with {@code then} as a step: a
+         * Docker that does not answer within {@link Retry#answerWait} holds up no other copier's steps.
+         */
+        private void inspect(Consumer<Seen> then) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            stream = streams.open("/containers/" + URLEncoder.encode(containerId, StandardCharsets.UTF_8) + "/json",
+                    new DockerLogStreams.Sink() {
+                        @Override
+                        public void body(byte[] bytes, int offset, int length) throws IOException {
+                            if (body.size() + length > MAX_INSPECT_BYTES) {
+                                throw new IOException("inspect answer larger than " + MAX_INSPECT_BYTES + " bytes");
+                            }
+                            body.write(bytes, offset, length);
+                        }
+
+                        @Override
+                        public void end(int status, boolean clean, String error) {
+                            Seen seen = seen(status, clean, error, body.toByteArray());
+                            step(() -> {
+                                stream = null;
+                                then.accept(seen);
+                            }, Duration.ZERO);
+                        }
+                    }, retry.answerWait());
+            if (stopped) {
+                stream.close();
             }
         }
-        return false;
+
+        /** What an inspect answer says of the container. */
+        private Seen seen(int status, boolean clean, String error, byte[] body) {
+            if (status == 404) {
+                return Seen.GONE;
+            }
+            if (status == 0) {
+                return Seen.DOCKER_DOWN; // refused, cut or left unanswered: dockerd stopped, restarting or hung
+            }
+            if (status == 200 && clean) {
+                try {
+                    return JSON.readTree(body).path("State").path("Running").asBoolean(false) ? Seen.RUNNING : Seen.EXITED;
+                } catch (IOException e) {
+                    error = "unreadable answer: " + e.getMessage();
+                }
+            }
+            if (!stopped) {
+                log.warn("container {}: inspect failed while copying logs: HTTP {}: {}", id, status, error);
+            }
+            return Seen.RUNNING; // unknown: try again after the backoff
+        }
     }
 
     /** A container as a copier sees it between two connections. */

@@ -30,7 +30,7 @@ public final class DockerCriRuntime implements CriRuntime {
 
     private DockerCriRuntime(DockerClient docker, DockerShimConfig config, String ownPauseName, LongSupplier streamingClock) {
         this.docker = docker;
-        this.logs = new ContainerLogs(docker);
+        this.logs = new ContainerLogs(config.dockerEndpoint());
         this.images = new DockerImageService(docker);
         this.runtime = new DockerRuntimeService(docker, new PauseImage(docker, config.podInfraImage(), ownPauseName),
                 logs, new ExecSyncRunner(docker), new CgroupStatsReader(Path.of("/sys/fs/cgroup")), images.index());

@@ -13,17 +13,22 @@ public final class DockerEndpoint {
     public static final String DEFAULT = "unix:///var/run/docker.sock";
     /** Docker 20.10 speaks 1.41; newer clients default to versions it refuses. */
     public static final String API_VERSION = "1.41";
-    /** Every followed log stream holds a connection of its own for as long as the container runs. */
+    /** Calls in flight at once (followed log streams have connections of their own, outside this pool). */
     static final int MAX_CONNECTIONS = 512;
 
     private DockerEndpoint() {}
+
+    /** The daemon's address: {@code endpoint}, or {@link #DEFAULT} when it is null or blank. */
+    public static URI host(String endpoint) {
+        return URI.create(endpoint == null || endpoint.isBlank() ? DEFAULT : endpoint);
+    }
 
     /**
      * No response timeout: log streams stay quiet for hours and StopContainer legitimately waits
      * its whole grace period; calls that must be bounded bound themselves (stop timeouts, exec timers).
      */
     public static DockerClient connect(String endpoint) {
-        String host = endpoint == null || endpoint.isBlank() ? DEFAULT : endpoint;
+        String host = host(endpoint).toString();
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(host)
                 .withApiVersion(API_VERSION)

@@ -33,6 +33,11 @@ public final class DockerLogFrameReader {
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
     /** Raw mode: timestamp of the message being assembled, null before its prefix is read. */
     private Instant rawTime;
+    /** Multiplexed mode: the frame header read so far, then the payload being filled. */
+    private final byte[] header = new byte[8];
+    private int headerFill;
+    private byte[] payload;
+    private int payloadFill;
 
     public DockerLogFrameReader(Consumer<CriLogLine> sink) {
         this.sink = sink;
@@ -57,52 +62,67 @@ public final class DockerLogFrameReader {
      * or, for a TTY container, the raw byte stream.
      */
     public void copy(InputStream body, boolean tty) throws IOException {
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = body.read(buf)) >= 0) {
+            feed(buf, 0, n, tty);
+        }
+        if (insideFrame()) {
+            throw new EOFException("log stream ended inside a frame");
+        }
+    }
+
+    /**
+     * Takes the next bytes of a logs API response body as they arrive (any split): stdcopy frames, or for a TTY
+     * container the raw stream. A frame's payload is handed on once complete.
+     */
+    public void feed(byte[] b, int off, int len, boolean tty) throws IOException {
         if (tty) {
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = body.read(buf)) >= 0) {
-                if (n > 0) {
-                    accept(new Frame(StreamType.RAW, Arrays.copyOf(buf, n)));
-                }
+            if (len > 0) {
+                accept(new Frame(StreamType.RAW, Arrays.copyOfRange(b, off, off + len)));
             }
             return;
         }
-        byte[] header = new byte[8];
-        while (true) {
-            if (!readFully(body, header, 0, header.length, true)) {
-                return;
+        int end = off + len;
+        while (off < end) {
+            if (payload == null) {
+                int n = Math.min(header.length - headerFill, end - off);
+                System.arraycopy(b, off, header, headerFill, n);
+                headerFill += n;
+                off += n;
+                if (headerFill < header.length) {
+                    return;
+                }
+                int size = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+                if (size < 0 || size > MAX_FRAME) {
+                    throw new IOException("malformed log stream: frame of " + (size & 0xffffffffL) + " bytes");
+                }
+                payload = new byte[size];
+                payloadFill = 0;
             }
-            int size = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
-            if (size < 0 || size > MAX_FRAME) {
-                throw new IOException("malformed log stream: frame of " + (size & 0xffffffffL) + " bytes");
-            }
-            byte[] payload = new byte[size];
-            readFully(body, payload, 0, size, false);
-            StreamType type = switch (header[0]) {
-                case 1 -> StreamType.STDOUT;
-                case 2 -> StreamType.STDERR;
-                default -> null;
-            };
-            if (type != null) {
-                accept(new Frame(type, payload));
+            int n = Math.min(payload.length - payloadFill, end - off);
+            System.arraycopy(b, off, payload, payloadFill, n);
+            payloadFill += n;
+            off += n;
+            if (payloadFill == payload.length) {
+                StreamType type = switch (header[0]) {
+                    case 1 -> StreamType.STDOUT;
+                    case 2 -> StreamType.STDERR;
+                    default -> null;
+                };
+                byte[] done = payload;
+                payload = null;
+                headerFill = 0;
+                if (type != null) {
+                    accept(new Frame(type, done));
+                }
             }
         }
     }
 
-    /** False at a clean end of stream before the first byte (when allowed). */
-    private static boolean readFully(InputStream in, byte[] b, int off, int len, boolean endAllowed) throws IOException {
-        int done = 0;
-        while (done < len) {
-            int n = in.read(b, off + done, len - done);
-            if (n < 0) {
-                if (done == 0 && endAllowed) {
-                    return false;
-                }
-                throw new EOFException("log stream ended inside a frame");
-            }
-            done += n;
-        }
-        return true;
+    /** Whether the bytes fed so far end inside a stdcopy frame (a stream cut there lost part of a message). */
+    public boolean insideFrame() {
+        return headerFill > 0;
     }
 
     /** End of stream: whatever raw bytes remain form a last piece without newline. */
@@ -110,6 +130,8 @@ public final class DockerLogFrameReader {
         drainRaw(true);
         raw.reset();
         rawTime = null;
+        headerFill = 0;
+        payload = null;
     }
 
     private void message(String stream, byte[] payload) {

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,6 +27,8 @@ public final class DockerRuntimeService implements RuntimeService {
     static final String RUNTIME_NAME = "docker";
     static final String API_VERSION = "v1";
     static final String SHIM_VERSION = "0.1.0";
+    /** How long the first status of an exited container waits for its log copier's final read. */
+    static final Duration FINAL_LOG_READ_WAIT = Duration.ofSeconds(2);
 
     private final DockerClient docker;
     private final SandboxService sandboxes;
@@ -187,7 +190,12 @@ public final class DockerRuntimeService implements RuntimeService {
 
     @Override
     public ContainerStatusResponse containerStatus(ContainerStatusRequest request) {
-        return containers.status(request);
+        ContainerStatusResponse response = containers.status(request);
+        if (response.getStatus().getState() == ContainerState.CONTAINER_EXITED) {
+            // as Docker reports an exit only after its log copier is done: the log read next holds the last lines
+            logs.awaitFinalRead(response.getStatus().getId(), FINAL_LOG_READ_WAIT);
+        }
+        return response;
     }
 
     @Override

@@ -182,6 +182,23 @@ class ContainerLifecycleIT {
     }
 
     @Test
+    void anExitedContainersStatusComesAfterItsLastLogLines() throws Exception {
+        // what the kubelet does for a FallbackToLogsOnError termination message: read the log as soon as the status says exited
+        PodSandboxConfig sandbox = pods.sandbox().build();
+        String sandboxId = pods.run(sandbox);
+        ContainerConfig config = pods.container(sandbox, "chatty",
+                "i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done; echo last words; exit 3").build();
+        String id = pods.start(sandboxId, sandbox, config);
+        Path logFile = pods.logFile(sandbox, config);
+        await("container exits", () -> pods.status(id).getState() == ContainerState.CONTAINER_EXITED, Duration.ofSeconds(60));
+        List<String> lines = Files.readAllLines(logFile);
+        assertFalse(lines.isEmpty(), "log is empty");
+        assertTrue(lines.get(lines.size() - 1).endsWith(" stdout F last words"),
+                "the file ends with the container's last line when its exit is reported: " + lines.get(lines.size() - 1));
+        assertEquals(3001, PodFixture.stdoutLines(logFile).size());
+    }
+
+    @Test
     void stopReturnsAsSoonAsTheProcessHonoursSigterm() {
         PodSandboxConfig sandbox = pods.sandbox().build();
         String sandboxId = pods.run(sandbox);

@@ -19,9 +19,10 @@ class ContainerLogsDockerDownTest {
     @Test
     void aCopierOutlastsAnUnreachableDockerAndStopsWhenTold() throws Exception {
         // no daemon listens here: every connection fails as with a stopped dockerd
-        DockerClient docker = DockerEndpoint.connect("unix://" + dir.resolve("docker.sock"));
+        String endpoint = "unix://" + dir.resolve("docker.sock");
+        DockerClient docker = DockerEndpoint.connect(endpoint);
         // give up after 2 failures of an answering Docker, retrying every 10-20 ms
-        ContainerLogs logs = new ContainerLogs(docker, new ContainerLogs.Retry(Duration.ofMillis(10), Duration.ofMillis(20), 2));
+        ContainerLogs logs = new ContainerLogs(endpoint, new ContainerLogs.Retry(Duration.ofMillis(10), Duration.ofMillis(20), 2));
         String id = "0123456789abcdef0123456789abcdef";
         Path log = dir.resolve("pod/c/0.log");
         try {

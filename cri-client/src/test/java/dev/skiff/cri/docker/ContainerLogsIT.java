@@ -114,7 +114,8 @@ class ContainerLogsIT {
         Path log = dir.resolve("0.log");
         ContainerLogs logs = logs();
         logs.follow(id, log, false);
-        assertTrue(threadNames().contains("log-copier-" + id.substring(0, 12)));
+        assertTrue(logs.isCopying(id));
+        assertNoThreadOf(id);
         await("some lines copied", () -> lineCount(log) > 20, Duration.ofSeconds(60));
         Path rotated = dir.resolve("0.log.20240101-000000");
         Files.move(log, rotated);
@@ -138,11 +139,15 @@ class ContainerLogsIT {
         logs.follow(id, log, false);
         logs.follow(id, log, false); // idempotent
         await("some lines copied", () -> lineCount(log) > 2, Duration.ofSeconds(60));
-        assertEquals(1, threadNames().stream().filter(t -> t.equals("log-copier-" + id.substring(0, 12))).count());
+        assertTrue(logs.isCopying(id));
+        assertNoThreadOf(id);
         logs.forget(id);
         logs.forget(id);
         assertFalse(logs.isCopying(id));
-        assertFalse(threadNames().contains("log-copier-" + id.substring(0, 12)));
+        List<CriLogLine> copied = records(log);
+        for (int i = 1; i < copied.size(); i++) {
+            assertTrue(copied.get(i).time().isAfter(copied.get(i - 1).time()), "one copier, each tick once: " + copied);
+        }
         long size = Files.size(log);
         Thread.sleep(500);
         assertEquals(size, Files.size(log), "nothing is written after forget");
@@ -183,7 +188,7 @@ class ContainerLogsIT {
     }
 
     private ContainerLogs logs() {
-        ContainerLogs logs = new ContainerLogs(docker);
+        ContainerLogs logs = new ContainerLogs(TestDocker.ENDPOINT);
         toClose.add(logs);
         return logs;
     }
@@ -226,6 +231,14 @@ class ContainerLogsIT {
             out.add(CriLogLine.parse(line).orElseThrow(() -> new AssertionError("not a CRI record: " + line)));
         }
         return out;
+    }
+
+    /** Copiers share the {@code log-copier} threads: no thread is the container's own. */
+    private static void assertNoThreadOf(String id) {
+        List<String> own = threadNames().stream().filter(t -> t.contains(id.substring(0, 12))).toList();
+        assertTrue(own.isEmpty(), "threads of container " + id + ": " + own);
+        List<String> copiers = threadNames().stream().filter(t -> t.startsWith("log-copier")).toList();
+        assertTrue(copiers.stream().allMatch(t -> t.equals("log-copier") || t.equals("log-copier-io")), "shared threads only: " + copiers);
     }
 
     private static List<String> threadNames() {

@@ -34,10 +34,11 @@ class ContainerLogsOwnershipTest {
         Path log = dir.resolve("pod/c/0.log");
         Path locks = dir.resolve("locks");
         ContainerLogs.Retry fast = new ContainerLogs.Retry(Duration.ofMillis(10), Duration.ofMillis(50), 5);
+        String endpoint = "unix://" + dir.resolve("docker.sock");
         try (FakeLogDaemon daemon = new FakeLogDaemon(dir.resolve("docker.sock"), lines, 50);
-             DockerClient docker = DockerEndpoint.connect("unix://" + dir.resolve("docker.sock"))) {
-            ContainerLogs first = new ContainerLogs(docker, fast, locks);
-            ContainerLogs second = new ContainerLogs(docker, fast, locks);
+             DockerClient docker = DockerEndpoint.connect(endpoint)) {
+            ContainerLogs first = new ContainerLogs(endpoint, fast, locks);
+            ContainerLogs second = new ContainerLogs(endpoint, fast, locks);
             try {
                 first.follow(ID, log, false);
                 await(() -> lineCount(log) >= 5);

@@ -14,12 +14,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tiny stand-in for dockerd on a Unix socket that answers just what a log copier asks: the logs
  * API of one container (its lines as stdcopy frames with timestamps, honouring {@code since} in whole
  * seconds as Docker does; a followed stream hands them out slowly) and inspect (the container has
- * exited). Every answer closes its connection.
+ * exited). Every answer closes its connection. Inspect of a container {@link #hangInspectOf named} is left
+ * unanswered, as by a hung dockerd, until the daemon closes.
  */
 final class FakeLogDaemon implements AutoCloseable {
     record Line(Instant time, String text) {}
@@ -28,6 +33,9 @@ final class FakeLogDaemon implements AutoCloseable {
     private final List<Line> lines;
     private final long followDelayMillis;
     private final Thread acceptor;
+    private final Set<String> hung = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inspectsHeld = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     FakeLogDaemon(Path socket, List<Line> lines, long followDelayMillis) throws IOException {
         this.lines = List.copyOf(lines);
@@ -37,6 +45,16 @@ final class FakeLogDaemon implements AutoCloseable {
         acceptor = new Thread(this::accept, "fake-dockerd");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** From now on inspect of {@code containerId} gets no answer. */
+    void hangInspectOf(String containerId) {
+        hung.add(containerId);
+    }
+
+    /** How many inspect requests went unanswered so far. */
+    int inspectsHeld() {
+        return inspectsHeld.get();
     }
 
     private void accept() {
@@ -57,6 +75,9 @@ final class FakeLogDaemon implements AutoCloseable {
             String target = requestTarget(in);
             if (target.contains("/logs?")) {
                 logs(target, out);
+            } else if (target.endsWith("/json") && hung.stream().anyMatch(target::contains)) {
+                inspectsHeld.incrementAndGet();
+                closed.await();
             } else if (target.endsWith("/json")) {
                 byte[] body = "{\"Id\":\"c0ffee\",\"State\":{\"Running\":false,\"Status\":\"exited\"},\"Config\":{}}"
                         .getBytes(StandardCharsets.UTF_8);
@@ -113,6 +134,7 @@ final class FakeLogDaemon implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed.countDown();
         server.close();
     }
 }
