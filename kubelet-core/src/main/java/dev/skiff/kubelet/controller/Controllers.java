@@ -29,6 +29,7 @@ public final class Controllers {
     private static final class Standard {
         // one controller per line: helpers add theirs side by side
         static final Controllers INSTANCE = new Controllers(List.of(
+                new StatefulSetController()
         ));
     }
 
