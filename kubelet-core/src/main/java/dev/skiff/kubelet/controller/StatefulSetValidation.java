@@ -92,6 +92,22 @@ final class StatefulSetValidation {
                 .withNamespace(set.getMetadata().getNamespace()).endMetadata()
                 .withSpec(ControllerStore.copy(new PodBuilder().withSpec(set.getSpec().getTemplate().getSpec()).build())
                         .getSpec()).build();
+        // the claim templates become volumes of each pod, as the controller makes them
+        List<io.fabric8.kubernetes.api.model.Volume> volumes = new ArrayList<>(pod.getSpec().getVolumes() == null
+                ? List.of() : pod.getSpec().getVolumes());
+        if (set.getSpec().getVolumeClaimTemplates() != null) {
+            for (var tpl : set.getSpec().getVolumeClaimTemplates()) {
+                String claim = tpl.getMetadata() == null ? null : tpl.getMetadata().getName();
+                if (claim == null || claim.isEmpty()) {
+                    return List.of("spec.volumeClaimTemplates.metadata.name: Required value");
+                }
+                volumes.removeIf(v -> claim.equals(v.getName()));
+                volumes.add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName(claim)
+                        .withNewPersistentVolumeClaim().withClaimName(claim + "-" + set.getMetadata().getName() + "-0")
+                        .endPersistentVolumeClaim().build());
+            }
+        }
+        pod.getSpec().setVolumes(volumes);
         PodDefaults.apply(pod);
         return PodValidator.validate(pod).stream().filter(e -> !e.startsWith("metadata."))
                 .map(e -> "spec.template." + e).toList();
