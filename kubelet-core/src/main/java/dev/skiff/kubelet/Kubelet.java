@@ -16,6 +16,8 @@ import dev.skiff.kubelet.config.RuntimeEndpoint;
 import dev.skiff.kubelet.controller.ControllerManager;
 import dev.skiff.kubelet.controller.ControllerStore;
 import dev.skiff.kubelet.controller.Controllers;
+import dev.skiff.kubelet.controller.WorkloadLists;
+import io.fabric8.kubernetes.api.model.Service;
 import dev.skiff.kubelet.gc.GarbageCollector;
 import dev.skiff.kubelet.gc.ImageGcPolicy;
 import dev.skiff.kubelet.gc.PodOwnership;
@@ -241,7 +243,7 @@ public final class Kubelet implements AutoCloseable {
             Optional.ofNullable(controllerManager).ifPresent(m -> m.errors().forEach(
                     e -> errors.add(new ManifestError(e.object(), 0, e.reason()))));
             return errors;
-        });
+        }, objects::services);
 
         if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri) {
             s.podInfraContainerImage().ifPresent(i -> log.info(
@@ -421,7 +423,8 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private void startServers(KubeletSettings s, List<String> nodeIps, PersistentVolumeController claims,
-                              Supplier<List<ManifestError>> errors) throws KubeletStartException {
+                              Supplier<List<ManifestError>> errors, Supplier<List<Service>> services)
+            throws KubeletStartException {
         KubeletConfiguration c = s.config();
         List<Supplier<Optional<String>>> checks = List.of(connector::health, this::liveness, () -> {
             SyncLoop l = loop;
@@ -440,6 +443,11 @@ public final class Kubelet implements AutoCloseable {
                 });
         List<Route> routes = new ArrayList<>(DefaultRoutes.readOnly(healthz, statuses::pods, errors));
         readOnlyLists(claims).forEach((path, e) -> routes.add(Route.json(path, Route.Kind.DEFAULT, e)));
+        for (WorkloadLists.ListKind kind : WorkloadLists.KINDS) {
+            routes.add(Route.json(kind.path(), Route.Kind.DEFAULT, Endpoint.of(() -> WorkloadLists.list(kind,
+                    Optional.ofNullable(controllerManager).map(ControllerManager::snapshot).orElse(ControllerStore.Snapshot.EMPTY),
+                    services))));
+        }
         routes.add(MetricsRoute.of("/metrics", this::metricsRegistry));
         routes.add(MetricsRoute.of("/metrics/probes", this::probesRegistry));
         routes.add(MetricsRoute.ofText("/metrics/cadvisor", () -> Optional.ofNullable(stats).map(KubeletStats::cadvisor)));
