@@ -2,7 +2,6 @@ package dev.skiff.kubelet.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -14,11 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -77,31 +72,12 @@ class ControllerManagerTest {
         }
     }
 
-    private final Map<String, List<HasMetadata>> manifests = new HashMap<>();
-    private final Map<String, PodStatus> statuses = new HashMap<>();
-    private List<Pod> deliveredPods = List.of();
-    private List<PersistentVolumeClaim> deliveredClaims;
+    private final FakeCluster cluster = new FakeCluster();
+    private final Map<String, List<HasMetadata>> manifests = cluster.manifests;
+    private final Map<String, PodStatus> statuses = cluster.statuses;
 
     private ControllerManager manager() {
-        return new ControllerManager(new ControllerStore(dir.resolve("controllers")),
-                new Controllers(List.of(new CountingController())), k -> manifests.getOrDefault(k, List.of()),
-                new ManifestObjects() {
-                    @Override
-                    public <T extends HasMetadata> Optional<T> get(Class<T> type, String namespace, String name) {
-                        return Optional.empty();
-                    }
-                }, uid -> Optional.ofNullable(statuses.get(uid)),
-                new ControllerManager.Delivery() {
-                    @Override
-                    public void pods(List<Pod> pods) {
-                        deliveredPods = pods;
-                    }
-
-                    @Override
-                    public void claims(List<PersistentVolumeClaim> claims) {
-                        deliveredClaims = claims;
-                    }
-                }, Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC), "node-a", Map.of());
+        return cluster.manager(dir.resolve("controllers"), new CountingController());
     }
 
     private static Job job(String name, int parallelism, String image) {
@@ -116,11 +92,11 @@ class ControllerManagerTest {
         ControllerManager m = manager();
         m.start();
         m.close();
-        assertEquals(List.of(), deliveredPods, "the source is delivered, empty, at start");
+        assertEquals(List.of(), cluster.pods, "the source is delivered, empty, at start");
         manifests.put("Job", List.of(job("pi", 2, "skiff-test/busybox:1")));
         m.pass(true);
-        assertEquals(2, deliveredPods.size());
-        for (Pod p : deliveredPods) {
+        assertEquals(2, cluster.pods.size());
+        for (Pod p : cluster.pods) {
             assertTrue(p.getMetadata().getName().matches("pi-[bcdfghjklmnpqrstvwxz2456789]{5}"), p.getMetadata().getName());
             assertEquals(36, p.getMetadata().getUid().length());
             assertEquals("default", p.getMetadata().getNamespace());
@@ -133,14 +109,14 @@ class ControllerManagerTest {
         assertEquals(2, ((Job) accepted).getStatus().getActive());
         assertEquals(1L, accepted.getMetadata().getGeneration());
 
-        List<Pod> before = deliveredPods;
-        deliveredPods = null;
+        List<Pod> before = cluster.pods;
+        cluster.pods = null;
         ControllerManager restarted = manager();
         restarted.start();
         restarted.close();
-        assertEquals(before, deliveredPods, "the persisted pods are handed over before the manifests are read");
+        assertEquals(before, cluster.pods, "the persisted pods are handed over before the manifests are read");
         restarted.pass(true);
-        assertEquals(before, deliveredPods, "nothing new is made after a restart");
+        assertEquals(before, cluster.pods, "nothing new is made after a restart");
     }
 
     @Test
@@ -148,10 +124,10 @@ class ControllerManagerTest {
         ControllerManager m = manager();
         manifests.put("Job", List.of(job("pi", 2, "img")));
         m.pass(true);
-        deliveredPods.forEach(p -> statuses.put(p.getMetadata().getUid(), new PodStatusBuilder().withPhase("Running").build()));
+        cluster.pods.forEach(p -> statuses.put(p.getMetadata().getUid(), new PodStatusBuilder().withPhase("Running").build()));
         manifests.put("Job", List.of(job("pi", 1, "img")));
         m.pass(true);
-        assertEquals(1, deliveredPods.size(), "the deleted pod is no longer handed to the kubelet");
+        assertEquals(1, cluster.pods.size(), "the deleted pod is no longer handed to the kubelet");
         assertEquals(2, m.snapshot().objects(Pod.class).size(), "but it stays while the kubelet still has it");
         Pod terminating = m.snapshot().objects(Pod.class).stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() != null).findFirst().orElseThrow();
@@ -169,7 +145,7 @@ class ControllerManagerTest {
         m.pass(true);
         manifests.put("Job", List.of());
         m.pass(true);
-        assertEquals(List.of(), deliveredPods);
+        assertEquals(List.of(), cluster.pods);
         assertEquals(List.of(), m.snapshot().workloads());
         assertEquals(List.of(), m.snapshot().objects(Pod.class), "pods without a status are gone at once");
     }
@@ -185,7 +161,7 @@ class ControllerManagerTest {
         assertEquals("Job/default/pi", m.errors().get(0).object());
         assertTrue(m.errors().get(0).reason().startsWith("invalid Job: spec.template: Invalid value: ...: field is immutable"),
                 m.errors().get(0).reason());
-        assertEquals(3, deliveredPods.size(), "pi keeps its pod; other grows to 2");
+        assertEquals(3, cluster.pods.size(), "pi keeps its pod; other grows to 2");
         Job pi = (Job) m.snapshot().workloads("Job").stream().filter(j -> j.getMetadata().getName().equals("pi"))
                 .findFirst().orElseThrow();
         assertEquals("img", pi.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
@@ -201,7 +177,7 @@ class ControllerManagerTest {
         m.pass(true);
         manifests.put("Job", List.of());
         m.pass(false);
-        assertEquals(2, deliveredPods.size());
+        assertEquals(2, cluster.pods.size());
     }
 
     @Test
@@ -210,7 +186,7 @@ class ControllerManagerTest {
         Files.writeString(dir.resolve("controllers/state.json"), "{\"version\": 1, \"objects\": [{\"kind\": \"Secret\"}]}");
         Exception e = assertThrows(java.io.IOException.class, () -> manager().start());
         assertTrue(e.getMessage().contains("state.json") && e.getMessage().contains("Secret"), e.getMessage());
-        assertNull(deliveredClaims);
+        assertNull(cluster.claims);
         assertFalse(e.getMessage().contains("{"), "no file content echoed");
     }
 }

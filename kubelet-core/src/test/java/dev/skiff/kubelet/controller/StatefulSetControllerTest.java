@@ -1,7 +1,6 @@
 package dev.skiff.kubelet.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -12,10 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,29 +23,12 @@ class StatefulSetControllerTest {
     @TempDir
     Path dir;
 
-    private final Map<String, List<HasMetadata>> manifests = new HashMap<>();
-    private final Map<String, PodStatus> statuses = new HashMap<>();
-    private List<Pod> pods = List.of();
-    private List<PersistentVolumeClaim> claims = List.of();
+    private final FakeCluster cluster = new FakeCluster();
+    private final Map<String, List<HasMetadata>> manifests = cluster.manifests;
+    private final Map<String, PodStatus> statuses = cluster.statuses;
 
     private ControllerManager manager() {
-        return new ControllerManager(new ControllerStore(dir), new Controllers(List.of(new StatefulSetController())),
-                k -> manifests.getOrDefault(k, List.of()), new ManifestObjects() {
-                    @Override
-                    public <T extends HasMetadata> Optional<T> get(Class<T> type, String namespace, String name) {
-                        return Optional.empty();
-                    }
-                }, uid -> Optional.ofNullable(statuses.get(uid)), new ControllerManager.Delivery() {
-                    @Override
-                    public void pods(List<Pod> p) {
-                        pods = p;
-                    }
-
-                    @Override
-                    public void claims(List<PersistentVolumeClaim> c) {
-                        claims = c;
-                    }
-                }, Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC), "node-a", Map.of());
+        return cluster.manager(dir, new StatefulSetController());
     }
 
     static StatefulSet web(int replicas, String image, String policy) {
@@ -74,11 +52,11 @@ class StatefulSetControllerTest {
     }
 
     private Pod pod(String name) {
-        return pods.stream().filter(p -> p.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+        return cluster.pods.stream().filter(p -> p.getMetadata().getName().equals(name)).findFirst().orElseThrow();
     }
 
     private List<String> names() {
-        return pods.stream().map(p -> p.getMetadata().getName()).sorted().toList();
+        return cluster.pods.stream().map(p -> p.getMetadata().getName()).sorted().toList();
     }
 
     @Test
@@ -94,7 +72,7 @@ class StatefulSetControllerTest {
         assertEquals("0", web0.getMetadata().getLabels().get("apps.kubernetes.io/pod-index"));
         assertTrue(web0.getMetadata().getLabels().get("controller-revision-hash").startsWith("web-"));
         assertEquals("www-web-0", web0.getSpec().getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
-        assertEquals(List.of("www-web-0"), claims.stream().map(c -> c.getMetadata().getName()).toList());
+        assertEquals(List.of("www-web-0"), cluster.claims.stream().map(c -> c.getMetadata().getName()).toList());
         m.pass(true);
         assertEquals(List.of("web-0"), names(), "web-1 waits for web-0 Running and Ready");
         ready("web-0");
@@ -121,7 +99,7 @@ class StatefulSetControllerTest {
         manifests.put("StatefulSet", List.of(web(1, "img:1", "Parallel")));
         m.pass(true);
         assertEquals(List.of("web-0"), names());
-        assertEquals(3, claims.size(), "claims are retained on scale-down");
+        assertEquals(3, cluster.claims.size(), "claims are retained on scale-down");
     }
 
     @Test
