@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
         mixinStandardHelpOptions = true,
         versionProvider = SkiffVersion.class,
         description = "A single-node kubelet and Docker-backed CRI runtime. Without a subcommand: run the kubelet.",
-        subcommands = {CriShimCommand.class, PodsCommand.class, DescribeCommand.class, TopCommand.class, LogsCommand.class,
+        subcommands = {CriShimCommand.class, PodsCommand.class, GetCommand.class, DescribeCommand.class, TopCommand.class, LogsCommand.class,
                 ExecCommand.class, AttachCommand.class, PortForwardCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);

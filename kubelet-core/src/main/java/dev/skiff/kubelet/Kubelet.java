@@ -21,6 +21,11 @@ import dev.skiff.kubelet.config.KubeletSettings;
 import dev.skiff.kubelet.dns.ClusterDns;
 import dev.skiff.kubelet.dns.DnsIndexer;
 import dev.skiff.kubelet.config.RuntimeEndpoint;
+import dev.skiff.kubelet.controller.ControllerManager;
+import dev.skiff.kubelet.controller.ControllerStore;
+import dev.skiff.kubelet.controller.Controllers;
+import dev.skiff.kubelet.controller.WorkloadLists;
+import io.fabric8.kubernetes.api.model.Service;
 import dev.skiff.kubelet.gc.GarbageCollector;
 import dev.skiff.kubelet.gc.ImageGcPolicy;
 import dev.skiff.kubelet.gc.PodOwnership;
@@ -68,6 +73,8 @@ import dev.skiff.kubelet.server.SummaryRoute;
 import dev.skiff.kubelet.source.FileSource;
 import dev.skiff.kubelet.source.ObjectStore;
 import dev.skiff.kubelet.source.PodConfig;
+import dev.skiff.kubelet.source.SourceSnapshot;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import dev.skiff.kubelet.stats.KubeletStats;
 import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
@@ -144,6 +151,8 @@ public final class Kubelet implements AutoCloseable {
     /** /exec, /attach, /portForward, /run: set once the runtime answered. */
     private volatile RuntimeService streamingRuntime;
     private volatile SyncLoop loop;
+    /** Workloads: set once the runtime answered and a manifest directory is configured. */
+    private volatile ControllerManager controllerManager;
     private volatile boolean closed;
 
     /**
@@ -236,8 +245,13 @@ public final class Kubelet implements AutoCloseable {
                 () -> loop != null && loop.sourcesReady(), s.nodeLabels()));
         AtomicReference<FileSource> fileSource = new AtomicReference<>();
         // served from the start, so /healthz says why the kubelet is not up yet (e.g. Docker not answering)
-        startServers(s, nodeIps, claims, () -> Optional.ofNullable(fileSource.get())
-                .map(f -> ManifestError.from(f.errors())).orElse(List.of()));
+        startServers(s, nodeIps, claims, () -> {
+            List<ManifestError> errors = new ArrayList<>(Optional.ofNullable(fileSource.get())
+                    .map(f -> ManifestError.from(f.errors())).orElse(List.of()));
+            Optional.ofNullable(controllerManager).ifPresent(m -> m.errors().forEach(
+                    e -> errors.add(new ManifestError(e.object(), 0, e.reason()))));
+            return errors;
+        }, objects::services);
 
         if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri) {
             s.podInfraContainerImage().ifPresent(i -> log.info(
@@ -330,7 +344,10 @@ public final class Kubelet implements AutoCloseable {
         pleg = relister;
 
         PodConfig config = new PodConfig();
-        Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE) : Set.of();
+        // workloads from the manifest directory: their pods are the "controller" source, their claims objects
+        Optional<ControllerManager> controllers = s.staticPodPath().isEmpty() ? Optional.empty()
+                : Optional.of(startControllers(s, rootDir, objects, config));
+        Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE, ControllerManager.SOURCE) : Set.of();
         Housekeeping housekeeping = new Housekeeping(pods, workers, relister, statuses, backoff, rootDir.resolve("pods"),
                 dirs, volumes::podHasVolumes);
         SyncLoop syncLoop = closeLater(new SyncLoop(config, sources, relister, pods, workers,
@@ -361,6 +378,7 @@ public final class Kubelet implements AutoCloseable {
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
                         objects.accept(snapshot); // objects first: a pod's configMapKeyRef finds them
                         config.accept(snapshot);
+                        controllers.ifPresent(ControllerManager::workloadsChanged);
                     }));
             fs.start();
             fileSource.set(fs);
@@ -387,6 +405,30 @@ public final class Kubelet implements AutoCloseable {
         return ApiServerNode.start(s.kubeconfig().get(), description, health, clock);
     }
 
+    /**
+     * The workload controllers: persisted state loaded and its pods handed to {@code config} before this returns, so
+     * a restart stops none of them; woken by pod status changes from here on.
+     */
+    private ControllerManager startControllers(KubeletSettings s, Path rootDir, ObjectStore objects, PodConfig config)
+            throws IOException {
+        ControllerManager m = closeLater(new ControllerManager(new ControllerStore(rootDir.resolve("controllers")),
+                Controllers.standard(), objects::list, objects::get, statuses::status, new ControllerManager.Delivery() {
+                    @Override
+                    public void pods(List<Pod> pods) {
+                        config.update(ControllerManager.SOURCE, pods);
+                    }
+
+                    @Override
+                    public void claims(List<PersistentVolumeClaim> claims) {
+                        objects.accept(new SourceSnapshot(ControllerManager.SOURCE, List.of(), List.copyOf(claims), Map.of()));
+                    }
+                }, clock, s.nodeName(), s.nodeLabels()));
+        statuses.addListener(m);
+        m.start();
+        controllerManager = m;
+        return m;
+    }
+
     /** Upstream GetActivePods (filterOutInactivePods): admitted, not terminated, terminal only while terminating. */
     private List<Pod> activePods(PodManager pods, PodWorkers<Pod> workers) {
         List<Pod> out = new ArrayList<>();
@@ -409,7 +451,8 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private void startServers(KubeletSettings s, List<String> nodeIps, PersistentVolumeController claims,
-                              Supplier<List<ManifestError>> errors) throws KubeletStartException {
+                              Supplier<List<ManifestError>> errors, Supplier<List<Service>> services)
+            throws KubeletStartException {
         KubeletConfiguration c = s.config();
         List<Supplier<Optional<String>>> checks = List.of(connector::health, this::liveness, () -> {
             SyncLoop l = loop;
@@ -428,6 +471,11 @@ public final class Kubelet implements AutoCloseable {
                 });
         List<Route> routes = new ArrayList<>(DefaultRoutes.readOnly(healthz, statuses::pods, errors));
         readOnlyLists(claims).forEach((path, e) -> routes.add(Route.json(path, Route.Kind.DEFAULT, e)));
+        for (WorkloadLists.ListKind kind : WorkloadLists.KINDS) {
+            routes.add(Route.json(kind.path(), Route.Kind.DEFAULT, Endpoint.of(() -> WorkloadLists.list(kind,
+                    Optional.ofNullable(controllerManager).map(ControllerManager::snapshot).orElse(ControllerStore.Snapshot.EMPTY),
+                    services))));
+        }
         routes.add(MetricsRoute.of("/metrics", this::metricsRegistry));
         routes.add(MetricsRoute.of("/metrics/probes", this::probesRegistry));
         routes.add(MetricsRoute.ofText("/metrics/cadvisor", () -> Optional.ofNullable(stats).map(KubeletStats::cadvisor)));

@@ -40,7 +40,12 @@ public final class PodTable {
         for (Pod p : pods) {
             rows.add(row(p, now));
         }
-        int[] width = new int[HEADER.length];
+        return layout(rows);
+    }
+
+    /** Rows (the header first) laid out as kubectl's tabwriter lays out {@code kubectl get}'s table. */
+    public static String layout(List<String[]> rows) {
+        int[] width = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
                 width[i] = Math.max(width[i], Math.max(r[i].length() + PADDING, MIN_WIDTH));
