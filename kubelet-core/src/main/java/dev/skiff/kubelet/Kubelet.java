@@ -13,6 +13,9 @@ import dev.skiff.kubelet.config.KubeletSettings;
 import dev.skiff.kubelet.dns.ClusterDns;
 import dev.skiff.kubelet.dns.DnsIndexer;
 import dev.skiff.kubelet.config.RuntimeEndpoint;
+import dev.skiff.kubelet.controller.ControllerManager;
+import dev.skiff.kubelet.controller.ControllerStore;
+import dev.skiff.kubelet.controller.Controllers;
 import dev.skiff.kubelet.gc.GarbageCollector;
 import dev.skiff.kubelet.gc.ImageGcPolicy;
 import dev.skiff.kubelet.gc.PodOwnership;
@@ -60,6 +63,8 @@ import dev.skiff.kubelet.server.SummaryRoute;
 import dev.skiff.kubelet.source.FileSource;
 import dev.skiff.kubelet.source.ObjectStore;
 import dev.skiff.kubelet.source.PodConfig;
+import dev.skiff.kubelet.source.SourceSnapshot;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import dev.skiff.kubelet.stats.KubeletStats;
 import dev.skiff.kubelet.status.CriPodViewLoader;
 import dev.skiff.kubelet.status.StatusManager;
@@ -136,6 +141,8 @@ public final class Kubelet implements AutoCloseable {
     /** /exec, /attach, /portForward, /run: set once the runtime answered. */
     private volatile RuntimeService streamingRuntime;
     private volatile SyncLoop loop;
+    /** Workloads: set once the runtime answered and a manifest directory is configured. */
+    private volatile ControllerManager controllerManager;
     private volatile boolean closed;
 
     /**
@@ -228,8 +235,13 @@ public final class Kubelet implements AutoCloseable {
                 () -> loop != null && loop.sourcesReady(), s.nodeLabels()));
         AtomicReference<FileSource> fileSource = new AtomicReference<>();
         // served from the start, so /healthz says why the kubelet is not up yet (e.g. Docker not answering)
-        startServers(s, nodeIps, claims, () -> Optional.ofNullable(fileSource.get())
-                .map(f -> ManifestError.from(f.errors())).orElse(List.of()));
+        startServers(s, nodeIps, claims, () -> {
+            List<ManifestError> errors = new ArrayList<>(Optional.ofNullable(fileSource.get())
+                    .map(f -> ManifestError.from(f.errors())).orElse(List.of()));
+            Optional.ofNullable(controllerManager).ifPresent(m -> m.errors().forEach(
+                    e -> errors.add(new ManifestError(e.object(), 0, e.reason()))));
+            return errors;
+        });
 
         if (s.runtimeEndpoint() instanceof RuntimeEndpoint.RemoteCri) {
             s.podInfraContainerImage().ifPresent(i -> log.info(
@@ -322,7 +334,10 @@ public final class Kubelet implements AutoCloseable {
         pleg = relister;
 
         PodConfig config = new PodConfig();
-        Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE) : Set.of();
+        // workloads from the manifest directory: their pods are the "controller" source, their claims objects
+        Optional<ControllerManager> controllers = s.staticPodPath().isEmpty() ? Optional.empty()
+                : Optional.of(startControllers(s, rootDir, objects, config));
+        Set<String> sources = s.staticPodPath().isPresent() ? Set.of(FileSource.SOURCE, ControllerManager.SOURCE) : Set.of();
         Housekeeping housekeeping = new Housekeeping(pods, workers, relister, statuses, backoff, rootDir.resolve("pods"),
                 dirs, volumes::podHasVolumes);
         SyncLoop syncLoop = closeLater(new SyncLoop(config, sources, relister, pods, workers,
@@ -348,6 +363,7 @@ public final class Kubelet implements AutoCloseable {
                     FileSource.Options.DEFAULTS.withFileCheckFrequency(c.fileCheckFrequency()), snapshot -> {
                         objects.accept(snapshot); // objects first: a pod's configMapKeyRef finds them
                         config.accept(snapshot);
+                        controllers.ifPresent(ControllerManager::workloadsChanged);
                     }));
             fs.start();
             fileSource.set(fs);
@@ -357,6 +373,30 @@ public final class Kubelet implements AutoCloseable {
         }
         statusReport.accept("syncing pods from " + (sources.isEmpty() ? "no sources" : s.staticPodPath().get()));
         log.info("kubelet started on node {}", s.nodeName());
+    }
+
+    /**
+     * The workload controllers: persisted state loaded and its pods handed to {@code config} before this returns, so
+     * a restart stops none of them; woken by pod status changes from here on.
+     */
+    private ControllerManager startControllers(KubeletSettings s, Path rootDir, ObjectStore objects, PodConfig config)
+            throws IOException {
+        ControllerManager m = closeLater(new ControllerManager(new ControllerStore(rootDir.resolve("controllers")),
+                Controllers.standard(), objects::list, objects::get, statuses::status, new ControllerManager.Delivery() {
+                    @Override
+                    public void pods(List<Pod> pods) {
+                        config.update(ControllerManager.SOURCE, pods);
+                    }
+
+                    @Override
+                    public void claims(List<PersistentVolumeClaim> claims) {
+                        objects.accept(new SourceSnapshot(ControllerManager.SOURCE, List.of(), List.copyOf(claims), Map.of()));
+                    }
+                }, clock, s.nodeName(), s.nodeLabels()));
+        statuses.addListener(m);
+        m.start();
+        controllerManager = m;
+        return m;
     }
 
     /** Upstream GetActivePods (filterOutInactivePods): admitted, not terminated, terminal only while terminating. */

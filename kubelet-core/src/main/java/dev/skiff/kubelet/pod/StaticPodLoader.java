@@ -95,6 +95,9 @@ public final class StaticPodLoader {
                 }
                 List<String> errors = o instanceof Service svc ? ServiceValidator.validate(svc)
                         : PodValidator.validateIdentity(o);
+                if (errors.isEmpty()) {
+                    errors = WorkloadValidators.validate(o); // StatefulSet, Deployment …: their controller's checks
+                }
                 if (!errors.isEmpty()) {
                     throw new ManifestException(file, doc.line(), "invalid " + o.getKind() + ": "
                             + String.join("; ", errors));

@@ -8,7 +8,8 @@ import java.util.Set;
 /** Identity of a non-Pod object: kind, namespace ("" for cluster-scoped kinds) and name. */
 public record ObjectKey(String kind, String namespace, String name) {
     /** Kinds that live in a namespace; the others we hold (PersistentVolume, StorageClass) are cluster-scoped. */
-    private static final Set<String> NAMESPACED = Set.of("ConfigMap", "Secret", "PersistentVolumeClaim", "Pod", "Service");
+    private static final Set<String> NAMESPACED = Set.of("ConfigMap", "Secret", "PersistentVolumeClaim", "Pod", "Service",
+            "StatefulSet", "Deployment", "DaemonSet", "Job", "ReplicaSet", "ControllerRevision");
 
     public ObjectKey {
         Objects.requireNonNull(kind, "kind");

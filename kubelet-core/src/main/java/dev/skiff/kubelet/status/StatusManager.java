@@ -49,14 +49,17 @@ public final class StatusManager {
 
     private final Clock clock;
     private final Map<String, Entry> byUid = new LinkedHashMap<>();
-    private volatile PodStatusListener listener = NO_LISTENER;
-    private static final PodStatusListener NO_LISTENER = new PodStatusListener() {
+    /** Told of each change, in the order added (cluster DNS, the controller manager …). */
+    private final List<PodStatusListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final PodStatusListener listener = new PodStatusListener() {
         @Override
         public void podStatusChanged(Pod pod, PodStatus status) {
+            listeners.forEach(l -> l.podStatusChanged(pod, status));
         }
 
         @Override
         public void podRemoved(String uid) {
+            listeners.forEach(l -> l.podRemoved(uid));
         }
     };
 
@@ -68,9 +71,17 @@ public final class StatusManager {
         this(Clock.systemUTC());
     }
 
-    /** Tells {@code l} of each change from now on (one listener; it replaces the previous one). */
+    /** Tells {@code l} of each change from now on, instead of every listener set or added before. */
     public void setListener(PodStatusListener l) {
-        listener = l == null ? NO_LISTENER : l;
+        listeners.clear();
+        if (l != null) {
+            listeners.add(l);
+        }
+    }
+
+    /** Tells {@code l} too of each change from now on. */
+    public void addListener(PodStatusListener l) {
+        listeners.add(java.util.Objects.requireNonNull(l, "listener"));
     }
 
     /** Records {@code status} for {@code pod} (by its uid) and returns what was stored. */
