@@ -28,7 +28,11 @@ public final class Controllers {
 
     private static final class Standard {
         // one controller per line: helpers add theirs side by side
+        private static final java.util.Random RANDOM = new java.security.SecureRandom();
         static final Controllers INSTANCE = new Controllers(List.of(
+                new DeploymentController(),
+                new ReplicaSetController(RANDOM),
+                new JobController(RANDOM)
         ));
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.TreeSet;
 
 /**
@@ -41,10 +42,10 @@ public final class JobController implements WorkloadController {
     static final Duration BACKOFF = Duration.ofSeconds(10);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(6);
 
-    private final GeneratedNames names;
+    private final Random random;
 
-    public JobController(GeneratedNames names) {
-        this.names = names;
+    public JobController(Random random) {
+        this.random = random;
     }
 
     @Override
@@ -270,7 +271,7 @@ public final class JobController implements WorkloadController {
         private Pod pod(int index) {
             String jobName = job.getMetadata().getName();
             String prefix = index < 0 ? jobName + "-" : jobName + "-" + index + "-";
-            String name = names.next(prefix);
+            String name = ObjectNames.generate(prefix, random);
             Pod pod = OwnedObjects.podFromTemplate(job, job.getSpec().getTemplate(), prefix, name);
             Map<String, String> labels = pod.getMetadata().getLabels();
             String uid = job.getMetadata().getUid();

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 
 /**
  * upstream ReplicaSetController: keeps {@code spec.replicas} active pods, made from the template with
@@ -22,10 +23,10 @@ public final class ReplicaSetController implements WorkloadController {
     /** upstream burstReplicas: at most this many creations or deletions per reconcile. */
     static final int BURST = 500;
 
-    private final GeneratedNames names;
+    private final Random random;
 
-    public ReplicaSetController(GeneratedNames names) {
-        this.names = names;
+    public ReplicaSetController(Random random) {
+        this.random = random;
     }
 
     @Override
@@ -65,7 +66,7 @@ public final class ReplicaSetController implements WorkloadController {
         int diff = active.size() - want;
         if (diff < 0) {
             for (int i = 0; i < Math.min(-diff, BURST); i++) {
-                String podName = names.next(name + "-");
+                String podName = ObjectNames.generate(name + "-", random);
                 create.add(OwnedObjects.podFromTemplate(rs, rs.getSpec().getTemplate(), name + "-", podName));
                 events.add(ControllerEvent.normal("SuccessfulCreate", "Created pod: " + podName));
             }

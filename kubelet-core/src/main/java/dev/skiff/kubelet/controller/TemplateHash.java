@@ -32,12 +32,21 @@ public final class TemplateHash {
             int c = collisionCount;
             h = fnv(h, new byte[] {(byte) c, (byte) (c >>> 8), (byte) (c >>> 16), (byte) (c >>> 24)});
         }
-        return GeneratedNames.safeEncode(Integer.toUnsignedString(h));
+        return safeEncode(Integer.toUnsignedString(h));
     }
 
     /** The bytes the hash is computed over, as text: equal for templates that differ only in empty fields. */
     public static String canonical(Object template) {
         return new String(bytes(template), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** upstream rand.SafeEncodeString: each byte of {@code s} mapped onto the generateName alphabet. */
+    static String safeEncode(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            sb.append(ObjectNames.ALPHABET.charAt((b & 0xff) % ObjectNames.ALPHABET.length()));
+        }
+        return sb.toString();
     }
 
     private static int fnv(int h, byte[] data) {

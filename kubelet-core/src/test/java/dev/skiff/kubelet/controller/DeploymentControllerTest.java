@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeploymentControllerTest {
     private final FakeCluster cluster = new FakeCluster();
     private final DeploymentController controller = new DeploymentController();
-    private final ReplicaSetController replicaSets = new ReplicaSetController(new GeneratedNames(new Random(3)));
+    private final ReplicaSetController replicaSets = new ReplicaSetController(new Random(3));
 
     private static Deployment deployment(int replicas, String strategy, String image) {
         return Manifests.parse(Deployment.class, """

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JobControllerTest {
     private final FakeCluster cluster = new FakeCluster();
-    private final JobController controller = new JobController(new GeneratedNames(new Random(5)));
+    private final JobController controller = new JobController(new Random(5));
 
     private static Job job(String spec) {
         return Manifests.parse(Job.class, """

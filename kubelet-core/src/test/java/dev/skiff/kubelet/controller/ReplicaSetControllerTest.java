@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReplicaSetControllerTest {
     private final FakeCluster cluster = new FakeCluster();
-    private final ReplicaSetController controller = new ReplicaSetController(new GeneratedNames(new Random(7)));
+    private final ReplicaSetController controller = new ReplicaSetController(new Random(7));
 
     private static ReplicaSet rs(int replicas, int minReady) {
         return Manifests.parse(ReplicaSet.class, """
