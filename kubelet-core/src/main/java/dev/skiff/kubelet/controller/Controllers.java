@@ -32,7 +32,8 @@ public final class Controllers {
         static final Controllers INSTANCE = new Controllers(List.of(
                 new DeploymentController(),
                 new ReplicaSetController(RANDOM),
-                new JobController(RANDOM)
+                new JobController(RANDOM),
+                new DaemonSetController(RANDOM)
         ));
     }
 

@@ -12,6 +12,12 @@ final class Copies {
 
     private Copies() {}
 
+    /** {@code o} as a JSON object tree of maps and lists. */
+    @SuppressWarnings("unchecked")
+    static java.util.Map<String, Object> toMap(Object o) {
+        return JSON.convertValue(o, java.util.LinkedHashMap.class);
+    }
+
     @SuppressWarnings("unchecked")
     static <T> T deep(T o) {
         if (o == null) {
