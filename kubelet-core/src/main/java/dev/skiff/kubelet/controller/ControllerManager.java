@@ -53,6 +53,8 @@ public final class ControllerManager implements PodStatusListener, AutoCloseable
     static final Duration SAVE_RETRY = Duration.ofSeconds(1);
     /** Reconciles of one workload in one pass, at most: each does one step; a runaway controller cannot spin. */
     static final int MAX_STEPS = 50;
+    /** Rounds over all workloads in one pass, at most (owners read what their objects' controllers wrote). */
+    static final int MAX_ROUNDS = 5;
     private static final long DEFAULT_GRACE_SECONDS = 30;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -220,8 +222,16 @@ public final class ControllerManager implements PodStatusListener, AutoCloseable
         if (workloadsSeen) {
             changed |= acceptWorkloads();
             changed |= collectGarbage();
-            for (HasMetadata w : store.workloads()) {
-                changed |= reconcile(w);
+            // Rounds until quiet: a ReplicaSet's status made in one round is what its Deployment reads in the next.
+            for (int round = 0; round < MAX_ROUNDS; round++) {
+                boolean roundChanged = false;
+                for (HasMetadata w : reconcilable()) {
+                    roundChanged |= reconcile(w);
+                }
+                changed |= roundChanged;
+                if (!roundChanged) {
+                    break;
+                }
             }
             changed |= purgeGonePods(); // pods deleted just now that never ran
         }
@@ -388,6 +398,23 @@ public final class ControllerManager implements PodStatusListener, AutoCloseable
         return changed;
     }
 
+    /** The manifest workloads, then the controller-made objects a controller runs (a Deployment's ReplicaSets). */
+    private List<HasMetadata> reconcilable() {
+        List<HasMetadata> out = new ArrayList<>(store.workloads());
+        for (HasMetadata o : store.objects()) {
+            if (!(o instanceof Pod) && controllers.forKind(o.getKind()).isPresent()) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /** The stored version of a workload or of a controller-made object, by its key or uid. */
+    private Optional<HasMetadata> current(HasMetadata w) {
+        Optional<HasMetadata> manifest = store.workload(ControllerStore.key(w));
+        return manifest.isPresent() ? manifest : store.object(w.getMetadata().getUid());
+    }
+
     /** Reconciles one workload until its controller has nothing more to do now (at most {@link #MAX_STEPS}). */
     private boolean reconcile(HasMetadata workload) {
         Optional<WorkloadController> controller = controllers.forKind(workload.getKind());
@@ -397,7 +424,7 @@ public final class ControllerManager implements PodStatusListener, AutoCloseable
         String uid = workload.getMetadata().getUid();
         boolean changed = false;
         for (int step = 0; step < MAX_STEPS; step++) {
-            HasMetadata current = store.workload(ControllerStore.key(workload)).orElse(null);
+            HasMetadata current = current(workload).orElse(null);
             if (current == null) {
                 return changed;
             }
@@ -446,7 +473,11 @@ public final class ControllerManager implements PodStatusListener, AutoCloseable
             JsonNode before = ControllerStore.JSON.valueToTree(workload).get("status");
             JsonNode after = ControllerStore.JSON.valueToTree(r.status()).get("status");
             if (!Objects.equals(before, after)) {
-                store.putWorkload(withStatusOf(workload, r.status()));
+                if (store.workload(ControllerStore.key(workload)).isPresent()) {
+                    store.putWorkload(withStatusOf(workload, r.status()));
+                } else {
+                    store.putObject(withStatusOf(workload, r.status()));
+                }
                 changed = true;
             }
         }

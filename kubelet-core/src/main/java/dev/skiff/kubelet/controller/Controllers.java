@@ -28,8 +28,13 @@ public final class Controllers {
 
     private static final class Standard {
         // one controller per line: helpers add theirs side by side
+        private static final java.util.Random RANDOM = new java.security.SecureRandom();
         static final Controllers INSTANCE = new Controllers(List.of(
-                new StatefulSetController()
+                new StatefulSetController(),
+                new DeploymentController(),
+                new ReplicaSetController(RANDOM),
+                new JobController(RANDOM),
+                new DaemonSetController(RANDOM)
         ));
     }
 

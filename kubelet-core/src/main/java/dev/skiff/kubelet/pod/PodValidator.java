@@ -368,11 +368,11 @@ public final class PodValidator {
         return ok;
     }
 
-    static String required(String path, String detail) {
+    public static String required(String path, String detail) {
         return path + ": Required value" + (detail.isEmpty() ? "" : ": " + detail);
     }
 
-    static String invalid(String path, Object value, String detail) {
+    public static String invalid(String path, Object value, String detail) {
         return path + ": Invalid value: " + (value instanceof String s ? quote(s) : String.valueOf(value)) + ": "
                 + detail;
     }
@@ -381,7 +381,7 @@ public final class PodValidator {
         return path + ": Duplicate value: " + quote(value);
     }
 
-    static String notSupported(String path, String value, List<String> supported) {
+    public static String notSupported(String path, String value, List<String> supported) {
         StringBuilder sb = new StringBuilder(path).append(": Unsupported value: ").append(quote(value))
                 .append(": supported values: ");
         for (int i = 0; i < supported.size(); i++) {
@@ -390,7 +390,7 @@ public final class PodValidator {
         return sb.toString();
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         String shown = s.length() <= MAX_QUOTED ? s : s.substring(0, MAX_QUOTED);
         String q = '"' + shown.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
         return s.length() <= MAX_QUOTED ? q : q + "... (" + s.length() + " characters)";

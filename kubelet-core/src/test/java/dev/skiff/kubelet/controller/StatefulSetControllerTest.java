@@ -23,7 +23,7 @@ class StatefulSetControllerTest {
     @TempDir
     Path dir;
 
-    private final FakeCluster cluster = new FakeCluster();
+    private final ManagerFixture cluster = new ManagerFixture();
     private final Map<String, List<HasMetadata>> manifests = cluster.manifests;
     private final Map<String, PodStatus> statuses = cluster.statuses;
 
