@@ -243,6 +243,21 @@ public final class SkiffKubelet implements AutoCloseable {
         return read("/persistentvolumeclaims", io.fabric8.kubernetes.api.model.PersistentVolumeClaimList.class);
     }
 
+    /** {@code GET /deployments}. */
+    public io.fabric8.kubernetes.api.model.apps.DeploymentList deployments() {
+        return read("/deployments", io.fabric8.kubernetes.api.model.apps.DeploymentList.class);
+    }
+
+    /** {@code GET /daemonsets}. */
+    public io.fabric8.kubernetes.api.model.apps.DaemonSetList daemonSets() {
+        return read("/daemonsets", io.fabric8.kubernetes.api.model.apps.DaemonSetList.class);
+    }
+
+    /** {@code GET /jobs}. */
+    public io.fabric8.kubernetes.api.model.batch.v1.JobList jobs() {
+        return read("/jobs", io.fabric8.kubernetes.api.model.batch.v1.JobList.class);
+    }
+
     private <T> T read(String path, Class<T> type) {
         String body = getOk(path);
         try {
