@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -211,10 +214,12 @@ class WorkloadControllersIT extends KubeletItSupport {
         // rollout to version 2: at every sample at least 2 pods Ready, until 2 new ones are and the old are gone
         kubelet.writeManifest("roll.yaml", deployment("roll", 2, "2", image, strategy));
         long deadline = System.nanoTime() + WAIT.toNanos();
+        boolean surged = false;
         while (true) {
             List<Pod> all = pods("app", "roll");
             List<Pod> ready = all.stream().filter(WorkloadControllersIT::ready).toList();
             assertTrue(ready.size() >= 2, "fewer than 2 Ready during the rollout: " + describePods("app", "roll"));
+            surged |= all.size() > 2;
             if (all.size() == 2 && ready.size() == 2 && uids(all).stream().noneMatch(first::contains)) {
                 break;
             }
@@ -222,6 +227,7 @@ class WorkloadControllersIT extends KubeletItSupport {
                     + describePods("app", "roll") + "\n" + kubelet.logTail());
             Thread.sleep(100);
         }
+        assertTrue(surged, "the samples never saw the surge pod: the rollout was not watched");
         Set<String> second = uids(pods("app", "roll"));
 
         // version 3 cannot start (image absent, pull policy Never): the rollout stops, the old pods stay Ready
@@ -284,7 +290,7 @@ class WorkloadControllersIT extends KubeletItSupport {
 
     @Test
     void anIndexedJobGivesEachPodItsIndex() throws Exception {
-        // each pod succeeds only when JOB_COMPLETION_INDEX agrees with its hostname <job>-<index>
+        // each pod echoes JOB_COMPLETION_INDEX to its log and succeeds only when it agrees with its hostname <job>-<index>
         kubelet.writeManifest("idx.yaml", job("idx", "completions: 3\nparallelism: 3\ncompletionMode: Indexed\n"
                 + "backoffLimit: 0", "echo index=$JOB_COMPLETION_INDEX; test \"$(hostname)\" = \"idx-$JOB_COMPLETION_INDEX\""));
         await("Indexed Job Complete", WAIT, () -> jobCondition("idx", "Complete"),
@@ -296,10 +302,21 @@ class WorkloadControllersIT extends KubeletItSupport {
             assertEquals(annotation, p.getMetadata().getLabels().get("batch.kubernetes.io/job-completion-index"));
             assertTrue(p.getMetadata().getName().startsWith("idx-" + annotation + "-"), p.getMetadata().getName());
             indices.add(annotation);
+            Path log = kubelet.podLogsDir().resolve(ns + "_" + p.getMetadata().getName() + "_" + uid(p))
+                    .resolve("main").resolve("0.log");
+            assertTrue(Files.readString(log).contains(" stdout F index=" + annotation + "\n"), () -> log + ": " + read(log));
         }
         assertEquals(Set.of("0", "1", "2"), indices, describePods("job-name", "idx"));
         assertEquals(3, done.size(), describePods("job-name", "idx"));
         assertEquals("0-2", jobStatus("idx").orElseThrow().getStatus().getCompletedIndexes());
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     // ---- DaemonSets ----
