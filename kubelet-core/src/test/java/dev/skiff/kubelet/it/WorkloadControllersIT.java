@@ -31,12 +31,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WorkloadControllersIT extends KubeletItSupport {
     private static final Duration WAIT = Duration.ofMinutes(3);
 
+    /** A process that ends on SIGTERM (busybox sh as pid 1 would ignore it). */
+    private static final String SERVE = "trap 'exit 0' TERM; while true; do sleep 1; done";
+
     @Override
     String[] kubeletArgs() {
         return new String[] {"--node-labels", "disktype=ssd"};
     }
 
     // ---- manifests ----
+
+    /** A template's spec lines (6 spaces in): one container {@code main} running {@code sh -c script}. */
+    private static String podSpec(String podImage, String script, String extra) {
+        return """
+                terminationGracePeriodSeconds: 1
+                dnsPolicy: Default
+                containers:
+                - name: main
+                  image: %s
+                  imagePullPolicy: Never
+                  command: [sh, -c, %s]
+                """.formatted(podImage, quote(script)).concat(extra).indent(6);
+    }
 
     /** Ready at once (exec probe {@code true}); {@code version} is a template annotation, so a new one rolls out. */
     private String deployment(String name, int replicas, String version, String podImage, String strategy) {
@@ -54,17 +70,8 @@ class WorkloadControllersIT extends KubeletItSupport {
                       labels: {app: %s}
                       annotations: {it/version: "%s"}
                     spec:
-                      terminationGracePeriodSeconds: 1
-                      dnsPolicy: Default
-                      containers:
-                      - name: main
-                        image: %s
-                        imagePullPolicy: Never
-                        command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
-                        readinessProbe:
-                          exec: {command: ["true"]}
-                          periodSeconds: 1
-                """.formatted(name, ns, replicas, name, strategy, name, version, podImage);
+                """.formatted(name, ns, replicas, name, strategy, name, version)
+                + podSpec(podImage, SERVE, "  readinessProbe: {exec: {command: [\"true\"]}, periodSeconds: 1}\n");
     }
 
     private String deployment(String name, int replicas) {
@@ -81,14 +88,7 @@ class WorkloadControllersIT extends KubeletItSupport {
                   template:
                     spec:
                       restartPolicy: Never
-                      terminationGracePeriodSeconds: 1
-                      dnsPolicy: Default
-                      containers:
-                      - name: main
-                        image: %s
-                        imagePullPolicy: Never
-                        command: [sh, -c, %s]
-                """.formatted(name, ns, extraSpec.indent(2).stripTrailing(), image, quote(script));
+                """.formatted(name, ns, extraSpec.indent(2).stripTrailing()) + podSpec(image, script, "");
     }
 
     private String daemonSet(String name, String disktype) {
@@ -103,14 +103,7 @@ class WorkloadControllersIT extends KubeletItSupport {
                       labels: {app: %s}
                     spec:
                       nodeSelector: {disktype: %s}
-                      terminationGracePeriodSeconds: 1
-                      dnsPolicy: Default
-                      containers:
-                      - name: main
-                        image: %s
-                        imagePullPolicy: Never
-                        command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
-                """.formatted(name, ns, name, name, disktype, image);
+                """.formatted(name, ns, name, name, disktype) + podSpec(image, SERVE, "");
     }
 
     // ---- reading state ----
