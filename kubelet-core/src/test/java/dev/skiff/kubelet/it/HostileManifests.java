@@ -132,8 +132,10 @@ final class HostileManifests {
         refuse("empty.yaml", text(""), "no objects in the file");
         refuse("comments.yaml", text("# nothing here\n---\n# nor here\n"), "no objects in the file");
         refuse("no-kind.yaml", text("apiVersion: v1\nmetadata: {name: x}\n"), "missing kind");
-        refuse("deployment.yaml", text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"),
-                "unsupported kind \"Deployment\"");
+        refuse("cronjob.yaml", text("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\n"),
+                "unsupported kind \"CronJob\"");
+        refuse("deployment-no-spec.yaml", text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"),
+                "invalid Deployment");
         refuse("kubeconfig.yaml", text("apiVersion: v1\nkind: Config\nusers: []\n"), "unsupported kind");
         refuse("wrong-version.yaml", text(p.replace("apiVersion: v1", "apiVersion: v2")), "unsupported apiVersion");
         refuse("two-pods.yaml", text(p + "---\n" + pod("y")), "a file holds at most one Pod");

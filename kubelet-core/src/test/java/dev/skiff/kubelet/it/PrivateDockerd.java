@@ -223,10 +223,22 @@ public final class PrivateDockerd implements AutoCloseable {
         if (!p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             throw new IllegalStateException("private dockerd pid " + p.pid() + " did not exit on SIGKILL");
         }
+        killContainerd();
+    }
+
+    /** Its managed containerd, left behind by a SIGKILLed dockerd (it hangs on dockerd's log pipe), and waits for it. */
+    private void killContainerd() throws IOException {
         for (ProcessHandle h : leftovers()) {
             if (h.info().command().orElse("").endsWith("/containerd")) {
                 h.destroyForcibly();
-                h.onExit().get(10, TimeUnit.SECONDS);
+                try {
+                    h.onExit().get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted waiting for containerd pid " + h.pid(), e);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new IOException("private dockerd: leftover containerd pid " + h.pid() + " did not exit", e);
+                }
             }
         }
     }
@@ -239,7 +251,18 @@ public final class PrivateDockerd implements AutoCloseable {
         if (isRunning()) {
             throw new IllegalStateException("private dockerd still running, pid " + process.pid());
         }
-        launch();
+        try {
+            launch();
+        } catch (IOException e) {
+            if (process.isAlive()) {
+                throw e;
+            }
+            // on a loaded host the containerd it starts can take longer than dockerd waits for it ("timeout waiting
+            // for containerd to start"): once more, after that containerd is gone
+            System.err.println("private dockerd: did not come up again, retrying once: " + e.getMessage().lines().findFirst().orElse(""));
+            killContainerd();
+            launch();
+        }
     }
 
     /** Removes its containers, stops it, unmounts what is left below its dirs, removes its bridge and workDir. */

@@ -32,7 +32,7 @@ class ServiceLifecycleIT {
         Path work = Files.createTempDirectory(Path.of("/tmp"), "svc-");
         String notifyAddress = "@skiff-it-" + UUID.randomUUID();
         PrivateDockerd docker = null;
-        try (DatagramReceiver notify = new DatagramReceiver(notifyAddress);
+        try (NotifyCollector notify = new NotifyCollector(new DatagramReceiver(notifyAddress));
              SkiffKubelet kubelet = new SkiffKubelet("--docker-endpoint", "unix://" + work.resolve("docker.sock"))) {
             kubelet.environment(Map.of("NOTIFY_SOCKET", notifyAddress, "WATCHDOG_USEC", "1000000"));
             kubelet.writeManifest("web.yaml", """
@@ -103,7 +103,7 @@ class ServiceLifecycleIT {
     }
 
     /** Receives datagrams until one matches (watchdog pings included), or fails with the kubelet's log. */
-    private static String awaitMessage(DatagramReceiver notify, java.util.function.Predicate<String> match,
+    private static String awaitMessage(NotifyCollector notify, java.util.function.Predicate<String> match,
                                        SkiffKubelet kubelet) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         List<String> seen = new ArrayList<>();
@@ -126,6 +126,55 @@ class ServiceLifecycleIT {
             all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (Exception e) {
             // a leftover temp dir is harmless
+        }
+    }
+
+    /**
+     * Reads NOTIFY_SOCKET all the time on its own thread, as the service manager does: the kernel queues only
+     * net.unix.max_dgram_qlen (10 here) datagrams, so a test busy starting a dockerd would otherwise make the
+     * kubelet's sends fail with EAGAIN and lose READY=1.
+     */
+    private static final class NotifyCollector implements AutoCloseable {
+        private final DatagramReceiver socket;
+        private final java.util.concurrent.BlockingQueue<String> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Thread reader;
+        private volatile boolean closed;
+
+        NotifyCollector(DatagramReceiver socket) {
+            this.socket = socket;
+            this.reader = new Thread(() -> {
+                while (!closed) {
+                    socket.receive(Duration.ofMillis(200)).ifPresent(queue::add);
+                }
+            }, "notify-collector");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        Optional<String> receive(Duration timeout) {
+            try {
+                return Optional.ofNullable(queue.poll(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+
+        List<String> receiveFor(Duration window) {
+            List<String> got = new ArrayList<>();
+            long deadline = System.nanoTime() + window.toNanos();
+            long left;
+            while ((left = deadline - System.nanoTime()) > 0) {
+                receive(Duration.ofNanos(left)).ifPresent(got::add);
+            }
+            return got;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closed = true;
+            reader.join(2000);
+            socket.close();
         }
     }
 }
