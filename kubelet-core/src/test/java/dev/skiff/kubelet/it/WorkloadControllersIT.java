@@ -249,6 +249,19 @@ class WorkloadControllersIT extends KubeletItSupport {
                 () -> kubelet.manifestErrors().toString());
     }
 
+    @Test
+    void twoDeploymentsWithOneNameRunOnceAndTheSecondFileIsRefused() throws Exception {
+        kubelet.writeManifest("dup-a.yaml", deployment("dup", 1));
+        kubelet.writeManifest("dup-b.yaml", deployment("dup", 2));
+        awaitTrue("one of the two files listed at /manifests/errors as a duplicate", WAIT, () -> kubelet.manifestErrors()
+                .stream().filter(e -> e.file().endsWith("dup-a.yaml") || e.file().endsWith("dup-b.yaml"))
+                .filter(e -> e.reason().contains("Deployment/") && e.reason().contains("/dup is already defined in"))
+                .count() == 1, () -> kubelet.manifestErrors().toString());
+        boolean bRefused = kubelet.manifestErrors().stream().anyMatch(e -> e.file().endsWith("dup-b.yaml"));
+        // the file that was taken in runs as written: its replicas, not a mix of the two
+        awaitExactlyReady("dup", bRefused ? 1 : 2);
+    }
+
     // ---- Jobs ----
 
     @Test
